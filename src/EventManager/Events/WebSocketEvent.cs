@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using EventManager.Serialization;
+
+namespace EventManager;
+
+/// <summary>
+/// An event in a <see cref="WebSocketEventManager"/> stream. Its JSON form is
+/// <c>{"event_type": ..., "timestamp": ..., "event_id": ..., "sequence": ..., "origin_id": ..., "session_id": ..., "data": {...}}</c>;
+/// see <c>docs/events.md</c>.
+/// </summary>
+/// <remarks>
+/// An event is immutable once published: the manager stamps <see cref="Sequence"/> and <see cref="OriginId"/>
+/// when it dispatches the event and from then on caches its serialised form, so the event is written once
+/// however many listeners, sockets or mirrors send it. An instance is published at most once; publish a copy
+/// made with a <c>with</c> expression to send the same content again or to another manager.
+/// </remarks>
+public abstract record WebSocketEvent
+{
+    private const int Unclaimed = 0;
+    private const int Claimed = 1;
+
+    private DateTimeOffset _timestamp;
+    private string _eventId;
+    private string? _sessionId;
+    private string? _originId;
+    private long _sequence;
+    private int _claim;
+    private byte[]? _utf8Json;
+
+    private protected WebSocketEvent(string eventType)
+    {
+        EventType = eventType;
+        _timestamp = TimeProvider.System.GetUtcNow();
+        _eventId = NewEventId();
+    }
+
+    /// <summary>Copies an event for a <c>with</c> expression: the copy gets a new <see cref="EventId"/> and is unpublished.</summary>
+    /// <param name="original">The event copied.</param>
+    protected WebSocketEvent(WebSocketEvent original)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        EventType = original.EventType;
+        _timestamp = original._timestamp;
+        _sessionId = original._sessionId;
+        _originId = original._originId;
+        _eventId = NewEventId();
+    }
+
+    /// <summary>The kind of event, such as <c>agent_message</c> or <c>session.connected</c>. Written as <c>event_type</c>.</summary>
+    public string EventType { get; }
+
+    /// <summary>
+    /// When the event happened, in UTC (a value with another offset is converted). Defaults to the time it was
+    /// created. Written as <c>timestamp</c> (ISO 8601, ending in <c>Z</c>).
+    /// </summary>
+    public DateTimeOffset Timestamp
+    {
+        get => _timestamp;
+        init => _timestamp = value.ToUniversalTime();
+    }
+
+    /// <summary>A unique id for the event, by default a time-ordered GUID in 32 hex digits. Written as <c>event_id</c>.</summary>
+    /// <exception cref="ArgumentException">Set to an empty or white-space string.</exception>
+    public string EventId
+    {
+        get => _eventId;
+        init
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value, nameof(EventId));
+            _eventId = value;
+        }
+    }
+
+    /// <summary>
+    /// The position of the event in the stream of the manager that delivered it: 1 for the first event, then
+    /// one more for each. Zero until the event is published. Written as <c>sequence</c>.
+    /// </summary>
+    public long Sequence => Volatile.Read(ref _sequence);
+
+    /// <summary>The session the event belongs to, or <see langword="null"/> for a global event. Written as <c>session_id</c>.</summary>
+    public string? SessionId
+    {
+        get => _sessionId;
+        init => _sessionId = string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    /// <summary>
+    /// The <see cref="WebSocketEventManager.InstanceId"/> of the manager where the event was first published.
+    /// Set by that manager when it dispatches the event, kept when the event crosses to other instances.
+    /// Written as <c>origin_id</c>.
+    /// </summary>
+    public string? OriginId
+    {
+        get => Volatile.Read(ref _originId);
+        init => _originId = string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    /// <summary>Serialises the event to its JSON form.</summary>
+    /// <returns>The JSON text.</returns>
+    public string ToJson() => Encoding.UTF8.GetString(ToUtf8Json().Span);
+
+    /// <summary>
+    /// Serialises the event to UTF-8 JSON. Once the event is published the bytes are computed once and shared,
+    /// so sending them to many recipients costs no further serialisation.
+    /// </summary>
+    /// <returns>The UTF-8 JSON bytes; do not modify them.</returns>
+    public ReadOnlyMemory<byte> ToUtf8Json()
+    {
+        var cached = Volatile.Read(ref _utf8Json);
+        if (cached is not null)
+        {
+            return cached;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, EventJson.WriterOptions))
+        {
+            WriteTo(writer);
+        }
+
+        var bytes = buffer.WrittenSpan.ToArray();
+        if (Sequence != 0)
+        {
+            Volatile.Write(ref _utf8Json, bytes);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Writes the event as one JSON object, for example as an element of a batch.</summary>
+    /// <param name="writer">The writer.</param>
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var cached = Volatile.Read(ref _utf8Json);
+        if (cached is not null)
+        {
+            writer.WriteRawValue(cached, skipInputValidation: true);
+            return;
+        }
+
+        writer.WriteStartObject();
+        EventJson.WriteEnvelope(writer, this);
+        writer.WritePropertyName(EventJson.Data);
+        WriteData(writer);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Parses an event from its JSON form. Known event types become their typed records; any other type becomes a <see cref="CustomEvent"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The event.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="json"/> is <see langword="null"/>.</exception>
+    /// <exception cref="EventFormatException">The JSON is malformed, lacks a required field, or a field has the wrong type or an invalid value; <see cref="EventFormatException.Field"/> names it.</exception>
+    public static WebSocketEvent Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return EventJson.Parse(Encoding.UTF8.GetBytes(json));
+    }
+
+    /// <summary>Parses an event from UTF-8 JSON.</summary>
+    /// <param name="utf8Json">The UTF-8 JSON bytes.</param>
+    /// <returns>The event.</returns>
+    /// <exception cref="EventFormatException">The JSON is malformed, lacks a required field, or a field has the wrong type or an invalid value; <see cref="EventFormatException.Field"/> names it.</exception>
+    public static WebSocketEvent Parse(ReadOnlyMemory<byte> utf8Json) => EventJson.Parse(utf8Json);
+
+    /// <summary>Writes the value of the <c>data</c> field.</summary>
+    /// <param name="writer">The writer, positioned where the value goes.</param>
+    private protected abstract void WriteData(Utf8JsonWriter writer);
+
+    /// <summary>Compares the envelope fields; derived records add their own data.</summary>
+    /// <param name="other">The other event.</param>
+    /// <returns>Whether both are the same kind of event with equal fields.</returns>
+    public virtual bool Equals(WebSocketEvent? other) =>
+        other is not null
+        && EqualityContract == other.EqualityContract
+        && EventType == other.EventType
+        && _timestamp == other._timestamp
+        && _eventId == other._eventId
+        && _sessionId == other._sessionId
+        && OriginId == other.OriginId
+        && Sequence == other.Sequence;
+
+    /// <summary>Hashes the event by its id, which is unique.</summary>
+    /// <returns>The hash code.</returns>
+    public override int GetHashCode() => _eventId.GetHashCode(StringComparison.Ordinal);
+
+    internal bool TryClaim() => Interlocked.CompareExchange(ref _claim, Claimed, Unclaimed) == Unclaimed;
+
+    internal void ReleaseClaim() => Volatile.Write(ref _claim, Unclaimed);
+
+    internal void Stamp(long sequence, string instanceId)
+    {
+        Volatile.Write(ref _utf8Json, null);
+        _originId ??= instanceId;
+        Volatile.Write(ref _sequence, sequence);
+    }
+
+    /// <summary>Sets the envelope of an event that <see cref="Parse(string)"/> has just created and no one else has seen.</summary>
+    internal void RestoreEnvelope(DateTimeOffset? timestamp, string? eventId, string? sessionId, string? originId, long sequence)
+    {
+        _timestamp = timestamp?.ToUniversalTime() ?? _timestamp;
+        _eventId = string.IsNullOrWhiteSpace(eventId) ? _eventId : eventId;
+        _sessionId = string.IsNullOrEmpty(sessionId) ? null : sessionId;
+        _originId = string.IsNullOrEmpty(originId) ? null : originId;
+        _sequence = sequence;
+    }
+
+    private static string NewEventId() => Guid.CreateVersion7().ToString("N");
+}

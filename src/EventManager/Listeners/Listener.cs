@@ -1,0 +1,186 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace EventManager.Listeners;
+
+/// <summary>One registered handler: its bounded queue, its filters, its counters and its delivery loop.</summary>
+internal sealed class Listener
+{
+    private const int Idle = 0;
+    private const int Running = 1;
+    private const int Removed = 2;
+
+    private readonly Channel<WebSocketEvent> _queue;
+    private readonly Action<WebSocketEvent>? _syncHandler;
+    private readonly Func<WebSocketEvent, CancellationToken, ValueTask>? _asyncHandler;
+    private readonly EventTypeFilter? _types;
+    private readonly Func<WebSocketEvent, bool>? _filter;
+    private readonly ILogger _logger;
+    private int _state;
+    private long _delivered;
+    private long _dropped;
+    private long _errors;
+
+    public Listener(
+        long id,
+        ListenerOptions options,
+        EventTypeFilter? types,
+        Action<WebSocketEvent>? syncHandler,
+        Func<WebSocketEvent, CancellationToken, ValueTask>? asyncHandler,
+        ILogger logger)
+    {
+        Id = id;
+        Name = options.Name;
+        Policy = options.OverflowPolicy;
+        _types = types is { MatchesAll: true } ? null : types;
+        _filter = options.Filter;
+        _syncHandler = syncHandler;
+        _asyncHandler = asyncHandler;
+        _logger = logger;
+        _queue = Channel.CreateBounded<WebSocketEvent>(
+            new BoundedChannelOptions(options.Capacity)
+            {
+                FullMode = Policy.ToChannelMode(),
+                SingleReader = true,
+                SingleWriter = true,
+            },
+            _ => Interlocked.Increment(ref _dropped));
+    }
+
+    public long Id { get; }
+
+    public string? Name { get; }
+
+    public OverflowPolicy Policy { get; }
+
+    public bool IsRemoved => Volatile.Read(ref _state) == Removed;
+
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    public void Start(Func<Listener, Task> run) => Completion = run(this);
+
+    /// <summary>Runs on the dispatcher: whether this listener wants the event.</summary>
+    public bool Accepts(WebSocketEvent evt)
+    {
+        if (_types is not null && !_types.Matches(evt.EventType))
+        {
+            return false;
+        }
+
+        if (_filter is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            return _filter(evt);
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Increment(ref _errors);
+            Log.FilterFailed(_logger, ex, Id, Name, evt.EventType, evt.Sequence);
+            return false;
+        }
+    }
+
+    /// <summary>Runs on the dispatcher. False only when a <see cref="OverflowPolicy.Wait"/> queue is full.</summary>
+    public bool TryEnqueue(WebSocketEvent evt) => _queue.Writer.TryWrite(evt) || Policy != OverflowPolicy.Wait || IsRemoved;
+
+    /// <summary>Runs on the dispatcher: waits for room in a <see cref="OverflowPolicy.Wait"/> queue, or for the listener to go.</summary>
+    public async ValueTask EnqueueAsync(WebSocketEvent evt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(evt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            // Removed while the dispatcher waited: the event is simply not for this listener any more.
+        }
+    }
+
+    /// <summary>Stops deliveries: once this returns, no handler call starts.</summary>
+    public void Remove()
+    {
+        Interlocked.Exchange(ref _state, Removed);
+        _queue.Writer.TryComplete();
+    }
+
+    /// <summary>No more events will come; the loop ends once the queue is drained.</summary>
+    public void Complete() => _queue.Writer.TryComplete();
+
+    public ListenerMetrics Snapshot() => new(
+        Id,
+        Name,
+        Volatile.Read(ref _delivered),
+        Volatile.Read(ref _dropped),
+        _queue.Reader.Count,
+        Volatile.Read(ref _errors));
+
+    public async Task RunAsync(CancellationToken abort)
+    {
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(abort).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var evt))
+                {
+                    if (Interlocked.CompareExchange(ref _state, Running, Idle) != Idle)
+                    {
+                        Interlocked.Increment(ref _dropped);
+                        return;
+                    }
+
+                    try
+                    {
+                        await InvokeAsync(evt, abort).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Interlocked.CompareExchange(ref _state, Idle, Running);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            // Shutdown gave up waiting; what is still queued is counted below.
+        }
+        finally
+        {
+            while (reader.TryRead(out _))
+            {
+                Interlocked.Increment(ref _dropped);
+            }
+        }
+    }
+
+    private async ValueTask InvokeAsync(WebSocketEvent evt, CancellationToken abort)
+    {
+        try
+        {
+            if (_syncHandler is not null)
+            {
+                _syncHandler(evt);
+            }
+            else
+            {
+                await _asyncHandler!(evt, abort).ConfigureAwait(false);
+            }
+
+            Volatile.Write(ref _delivered, _delivered + 1);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _dropped);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Increment(ref _errors);
+            Log.ListenerFailed(_logger, ex, Id, Name, evt.EventType, evt.Sequence);
+        }
+    }
+}

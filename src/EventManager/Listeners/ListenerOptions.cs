@@ -1,0 +1,46 @@
+namespace EventManager;
+
+/// <summary>How a listener receives events: its queue and its filters.</summary>
+public sealed class ListenerOptions
+{
+    /// <summary>The default of <see cref="Capacity"/>.</summary>
+    public const int DefaultCapacity = 1024;
+
+    /// <summary>The largest accepted <see cref="Capacity"/>.</summary>
+    public const int MaxCapacity = 1 << 24;
+
+    /// <summary>How many events may wait for the handler. Default <see cref="DefaultCapacity"/>; from 1 to <see cref="MaxCapacity"/>.</summary>
+    public int Capacity { get; set; } = DefaultCapacity;
+
+    /// <summary>
+    /// What happens when the queue is full. Default <see cref="EventManager.OverflowPolicy.DropOldest"/>, so a slow handler
+    /// loses its own oldest events (counted) and never holds anyone else back. <see cref="EventManager.OverflowPolicy.Wait"/>
+    /// loses nothing but makes the dispatcher, and so every listener, wait for this one.
+    /// </summary>
+    public OverflowPolicy OverflowPolicy { get; set; } = OverflowPolicy.DropOldest;
+
+    /// <summary>
+    /// The event types delivered: exact names such as <c>agent_message</c>, prefixes such as <c>voice.*</c>, or <c>*</c>.
+    /// Default <see langword="null"/>: every type.
+    /// </summary>
+    public IReadOnlyCollection<string>? EventTypes { get; set; }
+
+    /// <summary>
+    /// A further test each event must pass, run on the dispatcher after <see cref="EventTypes"/>; keep it fast.
+    /// One that throws counts as a listener error and the event is not delivered. Default <see langword="null"/>.
+    /// </summary>
+    public Func<WebSocketEvent, bool>? Filter { get; set; }
+
+    /// <summary>A name for logs and metrics. Default <see langword="null"/>.</summary>
+    public string? Name { get; set; }
+
+    internal void Validate()
+    {
+        if (Capacity is < 1 or > MaxCapacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Capacity), Capacity, $"{nameof(ListenerOptions)}.{nameof(Capacity)} must be between 1 and {MaxCapacity}.");
+        }
+
+        Guard.Defined(OverflowPolicy, nameof(OverflowPolicy));
+    }
+}

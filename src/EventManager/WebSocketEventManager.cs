@@ -1,0 +1,445 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using EventManager.Diagnostics;
+using EventManager.Listeners;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EventManager;
+
+/// <summary>
+/// Publishes events from any thread and delivers them to registered listeners in one order.
+/// </summary>
+/// <remarks>
+/// Publishing writes to one bounded ingress queue. One dispatcher takes events from it in order, stamps each with the next
+/// <see cref="WebSocketEvent.Sequence"/>, and hands it to the bounded queue of every listener whose filter accepts it; each
+/// listener's handler runs on its own loop. So every listener sees the same order, one publisher's events keep the order
+/// they were published in, a slow listener fills only its own queue, and memory stays bounded. Handlers are called outside
+/// any lock and may add or remove listeners or publish.
+/// </remarks>
+public sealed class WebSocketEventManager : IAsyncDisposable
+{
+    private static readonly ListenerOptions DefaultListenerOptions = new();
+
+    private readonly Channel<WebSocketEvent> _ingress;
+    private readonly TimeSpan _shutdownTimeout;
+    private readonly ILogger _logger;
+    private readonly EventManagerInstruments _instruments;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<long, Listener> _registry = [];
+    private readonly Task _dispatcher;
+    private Listener[] _listeners = [];
+    private long _nextListenerId;
+    private long _retiredDelivered;
+    private long _retiredDropped;
+    private long _retiredErrors;
+    private long _published;
+    private long _rejected;
+    private long _ingressDropped;
+    private long _sequence;
+    private int _disposeState;
+
+    /// <summary>Creates a manager and starts its dispatcher.</summary>
+    /// <param name="options">The settings; defaults when <see langword="null"/>.</param>
+    /// <param name="logger">Where listener failures and shutdown problems are logged; nowhere when <see langword="null"/>.</param>
+    /// <param name="meterFactory">Creates the <c>EventManager</c> meter; a standalone meter when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
+    public WebSocketEventManager(EventManagerOptions? options = null, ILogger<WebSocketEventManager>? logger = null, IMeterFactory? meterFactory = null)
+    {
+        options ??= new EventManagerOptions();
+        options.Validate();
+        InstanceId = options.InstanceId ?? Guid.NewGuid().ToString("N");
+        TimeProvider = options.TimeProvider ?? TimeProvider.System;
+        _shutdownTimeout = options.ShutdownTimeout;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _ingress = Channel.CreateBounded<WebSocketEvent>(
+            new BoundedChannelOptions(options.IngressCapacity)
+            {
+                FullMode = options.IngressOverflowPolicy.ToChannelMode(),
+                SingleReader = true,
+            },
+            _ => Interlocked.Increment(ref _ingressDropped));
+        _instruments = new EventManagerInstruments(this, meterFactory);
+        _dispatcher = Task.Run(DispatchAsync);
+    }
+
+    /// <summary>The id of this manager, stamped as <see cref="WebSocketEvent.OriginId"/> on the events published here.</summary>
+    public string InstanceId { get; }
+
+    /// <summary>The clock used for timestamps and timeouts.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>How many listeners are registered.</summary>
+    public int ListenerCount => Volatile.Read(ref _listeners).Length;
+
+    /// <summary>
+    /// Publishes an event. When the ingress queue is full under <see cref="OverflowPolicy.Wait"/>, blocks until there is room;
+    /// prefer <see cref="PublishAsync"/> in asynchronous code.
+    /// </summary>
+    /// <param name="evt">The event; an instance is published once.</param>
+    /// <exception cref="ArgumentException"><paramref name="evt"/> was already published.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed or being disposed.</exception>
+    public void Publish(WebSocketEvent evt)
+    {
+        var pending = PublishAsync(evt, CancellationToken.None);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Publishes an event if the ingress queue has room, never waiting.</summary>
+    /// <param name="evt">The event; an instance is published once.</param>
+    /// <returns><see langword="false"/> when the queue is full under <see cref="OverflowPolicy.Wait"/> (counted as rejected; the event may be published later); otherwise <see langword="true"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="evt"/> was already published.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed or being disposed.</exception>
+    public bool TryPublish(WebSocketEvent evt)
+    {
+        Claim(evt);
+        if (_ingress.Writer.TryWrite(evt))
+        {
+            Interlocked.Increment(ref _published);
+            return true;
+        }
+
+        evt.ReleaseClaim();
+        ThrowIfDisposed();
+        Interlocked.Increment(ref _rejected);
+        return false;
+    }
+
+    /// <summary>Publishes an event, waiting for room when the ingress queue is full under <see cref="OverflowPolicy.Wait"/>.</summary>
+    /// <param name="evt">The event; an instance is published once.</param>
+    /// <param name="cancellationToken">Stops waiting for room; the event is then not published.</param>
+    /// <returns>A task that completes when the event is queued.</returns>
+    /// <exception cref="ArgumentException"><paramref name="evt"/> was already published.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed or being disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
+    public ValueTask PublishAsync(WebSocketEvent evt, CancellationToken cancellationToken = default)
+    {
+        Claim(evt);
+        if (_ingress.Writer.TryWrite(evt))
+        {
+            Interlocked.Increment(ref _published);
+            return default;
+        }
+
+        return PublishSlowAsync(evt, cancellationToken);
+    }
+
+    /// <summary>Publishes an <c>agent_message</c> event stamped with the manager's clock.</summary>
+    /// <param name="agentId">The id of the agent that spoke; not empty.</param>
+    /// <param name="agentType">The kind of agent; not empty.</param>
+    /// <param name="message">The text of the message.</param>
+    /// <param name="sentiment">The sentiment; neutral when omitted.</param>
+    /// <param name="metadata">Further fields, any JSON-serialisable values.</param>
+    /// <returns>The published event.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid; nothing is published.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public AgentMessageEvent BroadcastAgentMessage(
+        string agentId,
+        string agentType,
+        string message,
+        Sentiment? sentiment = null,
+        IReadOnlyDictionary<string, object?>? metadata = null)
+    {
+        var evt = new AgentMessageEvent(agentId, agentType, message, sentiment, EventData.FromObject(metadata, nameof(metadata)))
+        {
+            Timestamp = TimeProvider.GetUtcNow(),
+        };
+        Publish(evt);
+        return evt;
+    }
+
+    /// <summary>Publishes a <c>network_update</c> event stamped with the manager's clock.</summary>
+    /// <param name="connections">The connections of the network.</param>
+    /// <param name="communicationStats">Message counts by agent id.</param>
+    /// <param name="eventType">What changed, written as <c>data.event_type</c>; <see cref="NetworkUpdateEvent.DefaultUpdateType"/> when omitted.</param>
+    /// <param name="details">Further fields, any JSON-serialisable values.</param>
+    /// <returns>The published event.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid; nothing is published.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public NetworkUpdateEvent BroadcastNetworkUpdate(
+        IReadOnlyList<NetworkConnection> connections,
+        IReadOnlyDictionary<string, CommunicationStats>? communicationStats = null,
+        string? eventType = null,
+        IReadOnlyDictionary<string, object?>? details = null)
+    {
+        if (eventType is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
+        }
+
+        var evt = new NetworkUpdateEvent(connections, communicationStats, eventType, details is null ? null : EventData.FromObject(details, nameof(details)))
+        {
+            Timestamp = TimeProvider.GetUtcNow(),
+        };
+        Publish(evt);
+        return evt;
+    }
+
+    /// <summary>Publishes a <c>system_status</c> event stamped with the manager's clock.</summary>
+    /// <param name="healthStatus">The health.</param>
+    /// <param name="performanceMetrics">Figures by name, including <c>cpu_percent</c> and <c>memory_percent</c>.</param>
+    /// <param name="activeAgents">Agents currently active; not negative.</param>
+    /// <param name="errorCount">Errors counted; not negative.</param>
+    /// <param name="metadata">Further fields, any JSON-serialisable values.</param>
+    /// <returns>The published event.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid; nothing is published.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SystemStatusEvent BroadcastSystemStatus(
+        SystemHealthStatus healthStatus,
+        IReadOnlyDictionary<string, double> performanceMetrics,
+        int activeAgents,
+        int errorCount,
+        IReadOnlyDictionary<string, object?>? metadata = null)
+    {
+        var evt = new SystemStatusEvent(healthStatus, performanceMetrics, activeAgents, errorCount, EventData.FromObject(metadata, nameof(metadata)))
+        {
+            Timestamp = TimeProvider.GetUtcNow(),
+        };
+        Publish(evt);
+        return evt;
+    }
+
+    /// <summary>Registers a synchronous handler. It receives the events dispatched after it is registered.</summary>
+    /// <param name="handler">Called once per event on the listener's own loop. Exceptions are logged and counted; the listener keeps receiving.</param>
+    /// <param name="options">Queue and filters; defaults when <see langword="null"/>.</param>
+    /// <returns>The listener id, for <see cref="RemoveListener"/>.</returns>
+    /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public long AddListener(Action<WebSocketEvent> handler, ListenerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Register(handler, null, options);
+    }
+
+    /// <summary>Registers an asynchronous handler. It receives the events dispatched after it is registered, one at a time.</summary>
+    /// <param name="handler">Awaited once per event; its token is cancelled when shutdown gives up waiting. Exceptions are logged and counted; the listener keeps receiving.</param>
+    /// <param name="options">Queue and filters; defaults when <see langword="null"/>.</param>
+    /// <returns>The listener id, for <see cref="RemoveListener"/>.</returns>
+    /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public long AddListener(Func<WebSocketEvent, CancellationToken, ValueTask> handler, ListenerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Register(null, handler, options);
+    }
+
+    /// <summary>
+    /// Unregisters a listener. Once this returns, its handler is not called again, except for a call already running.
+    /// Events still queued for it are counted as dropped. Safe to call from inside any handler, including its own.
+    /// </summary>
+    /// <param name="listenerId">The id from <c>AddListener</c>.</param>
+    /// <returns>Whether the listener was registered.</returns>
+    public bool RemoveListener(long listenerId)
+    {
+        lock (_gate)
+        {
+            if (!_registry.TryGetValue(listenerId, out var listener) || listener.IsRemoved)
+            {
+                return false;
+            }
+
+            listener.Remove();
+            _listeners = Array.FindAll(_listeners, l => l.Id != listenerId);
+            return true;
+        }
+    }
+
+    /// <summary>Takes a snapshot of the counters. The same figures are published on the <c>EventManager</c> meter.</summary>
+    /// <returns>The snapshot.</returns>
+    public EventManagerMetrics GetMetrics()
+    {
+        lock (_gate)
+        {
+            var delivered = _retiredDelivered;
+            var dropped = _retiredDropped + Volatile.Read(ref _ingressDropped);
+            var errors = _retiredErrors;
+            var listeners = new List<ListenerMetrics>(_registry.Count);
+            foreach (var listener in _registry.Values)
+            {
+                var figures = listener.Snapshot();
+                delivered += figures.Delivered;
+                dropped += figures.Dropped;
+                errors += figures.Errors;
+                if (!listener.IsRemoved)
+                {
+                    listeners.Add(figures);
+                }
+            }
+
+            return new EventManagerMetrics(
+                Volatile.Read(ref _published),
+                Volatile.Read(ref _sequence),
+                delivered,
+                dropped,
+                Volatile.Read(ref _rejected),
+                errors,
+                _ingress.Reader.Count,
+                listeners);
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting events, delivers everything already accepted, then stops. If that takes longer than
+    /// <see cref="EventManagerOptions.ShutdownTimeout"/>, cancels the handlers' tokens, counts what is left as dropped,
+    /// logs a warning and returns without waiting for handlers that ignore cancellation. Calling it again waits for the first call.
+    /// </summary>
+    /// <returns>A task that completes when the manager has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposeState, 1) != 0)
+        {
+            await _disposed.Task.ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            _ingress.Writer.TryComplete();
+            var drained = DrainAsync();
+            try
+            {
+                await drained.WaitAsync(_shutdownTimeout, TimeProvider).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                var undelivered = _ingress.Reader.Count + GetMetrics().Listeners.Sum(l => (long)l.Pending);
+                await _abort.CancelAsync().ConfigureAwait(false);
+                Log.ShutdownTimedOut(_logger, InstanceId, _shutdownTimeout, undelivered);
+            }
+
+            var final = GetMetrics();
+            Log.Stopped(_logger, InstanceId, final.Published, final.Delivered, final.Dropped);
+        }
+        finally
+        {
+            _instruments.Dispose();
+            _disposed.TrySetResult();
+        }
+    }
+
+    private long Register(Action<WebSocketEvent>? syncHandler, Func<WebSocketEvent, CancellationToken, ValueTask>? asyncHandler, ListenerOptions? options)
+    {
+        options ??= DefaultListenerOptions;
+        options.Validate();
+        var types = options.EventTypes is null ? null : EventTypeFilter.Create(options.EventTypes, nameof(ListenerOptions.EventTypes));
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var listener = new Listener(++_nextListenerId, options, types, syncHandler, asyncHandler, _logger);
+            _registry.Add(listener.Id, listener);
+            _listeners = [.. _listeners, listener];
+            listener.Start(RunListenerAsync);
+            return listener.Id;
+        }
+    }
+
+    private async Task RunListenerAsync(Listener listener)
+    {
+        await Task.Yield();
+        await listener.RunAsync(_abort.Token).ConfigureAwait(false);
+        lock (_gate)
+        {
+            var figures = listener.Snapshot();
+            _retiredDelivered += figures.Delivered;
+            _retiredDropped += figures.Dropped;
+            _retiredErrors += figures.Errors;
+            _registry.Remove(listener.Id);
+            if (!listener.IsRemoved)
+            {
+                _listeners = Array.FindAll(_listeners, l => l != listener);
+            }
+        }
+    }
+
+    private async Task DispatchAsync()
+    {
+        var reader = _ingress.Reader;
+        var token = _abort.Token;
+        try
+        {
+            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var evt))
+                {
+                    var sequence = _sequence + 1;
+                    evt.Stamp(sequence, InstanceId);
+                    Volatile.Write(ref _sequence, sequence);
+                    foreach (var listener in Volatile.Read(ref _listeners))
+                    {
+                        if (listener.Accepts(evt) && !listener.TryEnqueue(evt))
+                        {
+                            await listener.EnqueueAsync(evt, token).ConfigureAwait(false);
+                        }
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            while (reader.TryRead(out _))
+            {
+                Interlocked.Increment(ref _ingressDropped);
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                foreach (var listener in _registry.Values)
+                {
+                    listener.Complete();
+                }
+            }
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        await _dispatcher.ConfigureAwait(false);
+        Task[] loops;
+        lock (_gate)
+        {
+            loops = [.. _registry.Values.Select(l => l.Completion)];
+        }
+
+        await Task.WhenAll(loops).ConfigureAwait(false);
+    }
+
+    private async ValueTask PublishSlowAsync(WebSocketEvent evt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _ingress.Writer.WriteAsync(evt, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _published);
+        }
+        catch (ChannelClosedException)
+        {
+            evt.ReleaseClaim();
+            throw new ObjectDisposedException(nameof(WebSocketEventManager), "The event manager is disposed; the event was not published.");
+        }
+        catch
+        {
+            evt.ReleaseClaim();
+            throw;
+        }
+    }
+
+    private void Claim(WebSocketEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        ThrowIfDisposed();
+        if (!evt.TryClaim())
+        {
+            throw new ArgumentException(
+                $"Event {evt.EventId} has already been published; an instance is published once. Publish a copy made with 'evt with {{ }}'.",
+                nameof(evt));
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposeState) != 0, this);
+}

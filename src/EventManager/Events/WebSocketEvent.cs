@@ -121,12 +121,7 @@ public abstract record WebSocketEvent
         }
 
         var bytes = buffer.WrittenSpan.ToArray();
-        if (Sequence != 0)
-        {
-            Volatile.Write(ref _utf8Json, bytes);
-        }
-
-        return bytes;
+        return Sequence != 0 ? Interlocked.CompareExchange(ref _utf8Json, bytes, null) ?? bytes : bytes;
     }
 
     /// <summary>Writes the event as one JSON object, for example as an element of a batch.</summary>

@@ -127,7 +127,7 @@ internal sealed class Listener
             {
                 while (reader.TryRead(out var evt))
                 {
-                    if (Interlocked.CompareExchange(ref _state, Running, Idle) != Idle)
+                    if (abort.IsCancellationRequested || Interlocked.CompareExchange(ref _state, Running, Idle) != Idle)
                     {
                         Interlocked.Increment(ref _dropped);
                         return;

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using EventManager.Tests.Support;
+using Microsoft.Extensions.Logging;
+
+namespace EventManager.Tests;
+
+public class ShutdownTests
+{
+    [Test]
+    public async Task DisposeAsync_WithQueuedEvents_DeliversEverythingAccepted()
+    {
+        var manager = new WebSocketEventManager();
+        var received = new ConcurrentQueue<long>();
+        manager.AddListener(
+            async (e, ct) =>
+            {
+                await Task.Yield();
+                received.Enqueue(e.Sequence);
+            },
+            new ListenerOptions { Capacity = 10_000, OverflowPolicy = OverflowPolicy.Wait });
+        for (var i = 0; i < 5_000; i++)
+        {
+            manager.Publish(Events.Custom());
+        }
+
+        await Eventually.Within(manager.DisposeAsync().AsTask(), "shutdown");
+
+        Assert.That(received, Has.Count.EqualTo(5_000));
+        Assert.That(manager.GetMetrics().Dropped, Is.Zero);
+    }
+
+    [Test]
+    public async Task Publish_AfterDispose_ThrowsObjectDisposed()
+    {
+        var manager = new WebSocketEventManager();
+        await manager.DisposeAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<ObjectDisposedException>(() => manager.Publish(Events.Custom()));
+            Assert.Throws<ObjectDisposedException>(() => manager.TryPublish(Events.Custom()));
+            Assert.ThrowsAsync<ObjectDisposedException>(async () => await manager.PublishAsync(Events.Custom()));
+            Assert.Throws<ObjectDisposedException>(() => manager.BroadcastAgentMessage("a", "t", "m"));
+            Assert.Throws<ObjectDisposedException>(() => manager.AddListener(_ => { }));
+        });
+    }
+
+    [Test]
+    public async Task DisposeAsync_PublisherWaitingForRoom_GetsObjectDisposed()
+    {
+        var time = new ManualTimeProvider();
+        var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 1, TimeProvider = time });
+        using var gate = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(
+            _ =>
+            {
+                entered.TrySetResult();
+                gate.Wait();
+            },
+            new ListenerOptions { Capacity = 1, OverflowPolicy = OverflowPolicy.Wait });
+        manager.Publish(Events.Custom());
+        await Eventually.Within(entered.Task, "the handler is busy");
+        manager.Publish(Events.Custom());
+        manager.Publish(Events.Custom());
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the dispatcher waits");
+        manager.Publish(Events.Custom());
+        var waiting = manager.PublishAsync(Events.Custom()).AsTask();
+
+        var disposing = manager.DisposeAsync().AsTask();
+
+        Assert.That(async () => await waiting, Throws.InstanceOf<ObjectDisposedException>());
+        gate.Set();
+        await Eventually.Within(disposing, "shutdown after the handler is released");
+        Assert.That(manager.GetMetrics().Delivered, Is.EqualTo(4));
+    }
+
+    [Test]
+    public async Task DisposeAsync_HandlerNeverReturns_ReturnsAfterTimeoutAndCountsAbandoned()
+    {
+        var time = new ManualTimeProvider();
+        var logger = new CapturingLogger<WebSocketEventManager>();
+        var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time, ShutdownTimeout = TimeSpan.FromSeconds(5) }, logger);
+        using var never = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(_ =>
+        {
+            entered.TrySetResult();
+            never.Wait();
+        });
+        for (var i = 0; i < 4; i++)
+        {
+            manager.Publish(Events.Custom());
+        }
+
+        await Eventually.Within(entered.Task, "the handler is stuck");
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 4, "all dispatched");
+
+        var disposing = manager.DisposeAsync().AsTask();
+        await Eventually.Until(() => time.ActiveTimers > 0, "shutdown is waiting on its timeout");
+        Assert.That(disposing.IsCompleted, Is.False);
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        await Eventually.Within(disposing, "shutdown gives up after its timeout");
+        Assert.That(logger.Entries.Any(e => e.Level == LogLevel.Warning && e.Message.Contains("did not drain", StringComparison.Ordinal)), Is.True);
+        never.Set();
+        await Eventually.Until(() => manager.GetMetrics().Dropped == 3, "the three queued events are counted as dropped");
+    }
+
+    [Test]
+    public async Task DisposeAsync_Timeout_CancelsAsyncHandlerToken()
+    {
+        var time = new ManualTimeProvider();
+        var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time, ShutdownTimeout = TimeSpan.FromSeconds(1) });
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(async (_, ct) =>
+        {
+            entered.TrySetResult();
+            using var registration = ct.Register(() => cancelled.TrySetResult());
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+        manager.Publish(Events.Custom());
+        await Eventually.Within(entered.Task, "the handler is waiting");
+
+        var disposing = manager.DisposeAsync().AsTask();
+        await Eventually.Until(() => time.ActiveTimers > 0, "shutdown is waiting on its timeout");
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        await Eventually.Within(cancelled.Task, "the handler's token is cancelled");
+        await Eventually.Within(disposing, "shutdown completes");
+    }
+
+    [Test]
+    public async Task DisposeAsync_CalledTwiceConcurrently_BothComplete()
+    {
+        var manager = new WebSocketEventManager();
+        manager.AddListener(_ => { });
+        manager.Publish(Events.Custom());
+
+        var first = manager.DisposeAsync().AsTask();
+        var second = manager.DisposeAsync().AsTask();
+
+        await Eventually.Within(Task.WhenAll(first, second), "both dispose calls");
+        Assert.That(manager.GetMetrics().Delivered, Is.EqualTo(1));
+    }
+}

@@ -17,7 +17,7 @@ namespace EventManager;
 /// they were published in, a slow listener fills only its own queue, and memory stays bounded. Handlers are called outside
 /// any lock and may add or remove listeners or publish.
 /// </remarks>
-public sealed class WebSocketEventManager : IAsyncDisposable
+public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
 {
     private static readonly ListenerOptions DefaultListenerOptions = new();
 
@@ -322,6 +322,12 @@ public sealed class WebSocketEventManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Blocks until <see cref="DisposeAsync"/> completes, for callers that cannot await, such as a synchronously disposed
+    /// service provider. Prefer <see cref="DisposeAsync"/>.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     private long Register(Action<WebSocketEvent>? syncHandler, Func<WebSocketEvent, CancellationToken, ValueTask>? asyncHandler, ListenerOptions? options)
     {
         options ??= DefaultListenerOptions;
@@ -362,9 +368,11 @@ public sealed class WebSocketEventManager : IAsyncDisposable
         var token = _abort.Token;
         try
         {
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            // No token here: a cancellable wait cannot reuse the channel's waiter and would allocate on every wake-up.
+            // Disposal completes the ingress first, which ends this wait.
+            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var evt))
+                while (!token.IsCancellationRequested && reader.TryRead(out var evt))
                 {
                     var sequence = _sequence + 1;
                     evt.Stamp(sequence, InstanceId);
@@ -377,17 +385,24 @@ public sealed class WebSocketEventManager : IAsyncDisposable
                         }
                     }
                 }
+
+                if (token.IsCancellationRequested)
+                {
+                    break;
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Shutdown gave up while a full Wait listener held the dispatcher.
+        }
+        finally
         {
             while (reader.TryRead(out _))
             {
                 Interlocked.Increment(ref _ingressDropped);
             }
-        }
-        finally
-        {
+
             lock (_gate)
             {
                 foreach (var listener in _registry.Values)

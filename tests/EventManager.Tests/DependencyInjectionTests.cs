@@ -71,4 +71,17 @@ public class DependencyInjectionTests
 
         Assert.That(reports.First().EventType, Is.EqualTo("system_status"));
     }
+
+    [Test]
+    public void ServiceProvider_DisposedSynchronously_StopsTheManager()
+    {
+        var services = new ServiceCollection();
+        services.AddWebSocketEventManager();
+        var provider = services.BuildServiceProvider();
+        var manager = provider.GetRequiredService<WebSocketEventManager>();
+
+        provider.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => manager.Publish(new CustomEvent("x")));
+    }
 }

@@ -20,6 +20,13 @@ public abstract record WebSocketEvent
 {
     private const int Unclaimed = 0;
     private const int Claimed = 1;
+    private const int MaxRetainedBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     private DateTimeOffset _timestamp;
     private string _eventId;
@@ -99,7 +106,15 @@ public abstract record WebSocketEvent
 
     /// <summary>Serialises the event to its JSON form.</summary>
     /// <returns>The JSON text.</returns>
-    public string ToJson() => Encoding.UTF8.GetString(ToUtf8Json().Span);
+    public string ToJson()
+    {
+        if (Volatile.Read(ref _utf8Json) is null && Sequence == 0)
+        {
+            return Encoding.UTF8.GetString(SerializeToThreadBuffer());
+        }
+
+        return Encoding.UTF8.GetString(ToUtf8Json().Span);
+    }
 
     /// <summary>
     /// Serialises the event to UTF-8 JSON. Once the event is published the bytes are computed once and shared,
@@ -114,13 +129,7 @@ public abstract record WebSocketEvent
             return cached;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, EventJson.WriterOptions))
-        {
-            WriteTo(writer);
-        }
-
-        var bytes = buffer.WrittenSpan.ToArray();
+        var bytes = SerializeToThreadBuffer().ToArray();
         return Sequence != 0 ? Interlocked.CompareExchange(ref _utf8Json, bytes, null) ?? bytes : bytes;
     }
 
@@ -187,7 +196,11 @@ public abstract record WebSocketEvent
 
     internal void Stamp(long sequence, string instanceId)
     {
-        Volatile.Write(ref _utf8Json, null);
+        if (_utf8Json is not null)
+        {
+            Volatile.Write(ref _utf8Json, null);
+        }
+
         _originId ??= instanceId;
         Volatile.Write(ref _sequence, sequence);
     }
@@ -203,4 +216,23 @@ public abstract record WebSocketEvent
     }
 
     private static string NewEventId() => Guid.CreateVersion7().ToString("N");
+
+    /// <summary>Writes the event into this thread's reusable buffer; the span is valid until the thread serialises again.</summary>
+    private ReadOnlySpan<byte> SerializeToThreadBuffer()
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, EventJson.WriterOptions);
+        writer.Reset(buffer);
+        WriteTo(writer);
+        writer.Flush();
+        if (buffer.Capacity > MaxRetainedBuffer)
+        {
+            // An unusually large event: keep its bytes for this call but do not pin that much memory to the thread.
+            t_buffer = null;
+            t_writer = null;
+        }
+
+        return buffer.WrittenSpan;
+    }
 }

@@ -123,7 +123,9 @@ internal sealed class Listener
         var reader = _queue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(abort).ConfigureAwait(false))
+            // No token here (a cancellable wait allocates per wake-up): the dispatcher completes this queue when it stops,
+            // and an aborted shutdown is checked before every call.
+            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var evt))
                 {

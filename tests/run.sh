@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test project and ends with "N passed, N failed" read from the test results.
+# Installs nothing yet: the core tests need only the .NET SDK. Later packages add their servers here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "The .NET 10 SDK is required (dotnet was not found on PATH)." >&2
+  exit 2
+fi
+
+results="$(pwd)/TestResults"
+rm -rf "$results"
+mkdir -p "$results"
+
+status=0
+dotnet test EventManager.sln -c Release \
+  --logger "trx" --logger "console;verbosity=minimal" \
+  --results-directory "$results" || status=$?
+
+passed=0
+failed=0
+shopt -s nullglob
+trx_files=("$results"/*.trx)
+for trx in "${trx_files[@]}"; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+
+if [ "${#trx_files[@]}" -eq 0 ]; then
+  echo "No test results were written." >&2
+  status=1
+fi
+
+echo "${passed} passed, ${failed} failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi

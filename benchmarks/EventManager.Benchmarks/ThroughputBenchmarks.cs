@@ -11,7 +11,13 @@ namespace EventManager.Benchmarks;
 /// <see cref="Channel{T}"/> pump per listener (the practical ceiling for one hop through a channel) and a
 /// System.Reactive <see cref="Subject{T}"/> (synchronous, unbounded, no isolation).
 /// </summary>
+/// <remarks>
+/// Thread scheduling on a small machine makes single runs bimodal, so each case runs in three processes and the
+/// median is shown beside the mean.
+/// </remarks>
 [MemoryDiagnoser]
+[MedianColumn]
+[SimpleJob(launchCount: 3, warmupCount: 5, iterationCount: 20)]
 public class ThroughputBenchmarks
 {
     private const int Events = 100_000;

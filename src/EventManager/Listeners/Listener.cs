@@ -137,7 +137,14 @@ internal sealed class Listener
 
                     try
                     {
-                        await InvokeAsync(evt, abort).ConfigureAwait(false);
+                        if (_syncHandler is not null)
+                        {
+                            Invoke(_syncHandler, evt);
+                        }
+                        else
+                        {
+                            await InvokeAsync(_asyncHandler!, evt, abort).ConfigureAwait(false);
+                        }
                     }
                     finally
                     {
@@ -159,19 +166,24 @@ internal sealed class Listener
         }
     }
 
-    private async ValueTask InvokeAsync(WebSocketEvent evt, CancellationToken abort)
+    private void Invoke(Action<WebSocketEvent> handler, WebSocketEvent evt)
     {
         try
         {
-            if (_syncHandler is not null)
-            {
-                _syncHandler(evt);
-            }
-            else
-            {
-                await _asyncHandler!(evt, abort).ConfigureAwait(false);
-            }
+            handler(evt);
+            Volatile.Write(ref _delivered, _delivered + 1);
+        }
+        catch (Exception ex)
+        {
+            Failed(ex, evt);
+        }
+    }
 
+    private async ValueTask InvokeAsync(Func<WebSocketEvent, CancellationToken, ValueTask> handler, WebSocketEvent evt, CancellationToken abort)
+    {
+        try
+        {
+            await handler(evt, abort).ConfigureAwait(false);
             Volatile.Write(ref _delivered, _delivered + 1);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
@@ -181,8 +193,13 @@ internal sealed class Listener
         }
         catch (Exception ex)
         {
-            Interlocked.Increment(ref _errors);
-            Log.ListenerFailed(_logger, ex, Id, Name, evt.EventType, evt.Sequence);
+            Failed(ex, evt);
         }
+    }
+
+    private void Failed(Exception exception, WebSocketEvent evt)
+    {
+        Interlocked.Increment(ref _errors);
+        Log.ListenerFailed(_logger, exception, Id, Name, evt.EventType, evt.Sequence);
     }
 }

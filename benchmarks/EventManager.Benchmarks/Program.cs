@@ -1,3 +1,11 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Measurements run each case in three processes, because thread placement on a small machine varies from one
+// process to the next. A job given on the command line (CI passes --job Dry) replaces this one.
+var config = args.Contains("--job", StringComparer.Ordinal)
+    ? DefaultConfig.Instance
+    : DefaultConfig.Instance.AddJob(Job.Default.WithLaunchCount(3).WithWarmupCount(5).WithIterationCount(20).AsDefault());
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);

@@ -8,16 +8,16 @@ namespace EventManager.Benchmarks;
 /// <summary>
 /// Publish-to-delivery throughput: <see cref="Events"/> ready-made events are published from one thread and the
 /// operation ends when every listener has received the last one. Baselines in the same run: a raw bounded
-/// <see cref="Channel{T}"/> pump per listener (the practical ceiling for one hop through a channel) and a
-/// System.Reactive <see cref="Subject{T}"/> (synchronous, unbounded, no isolation).
+/// <see cref="Channel{T}"/> pump per listener (the practical ceiling for one hop through a channel), the same two
+/// hops the manager makes with raw channels and nothing else (ingress, one fan-out pump, a channel and pump per
+/// listener), and a System.Reactive <see cref="Subject{T}"/> (synchronous, unbounded, no isolation).
 /// </summary>
 /// <remarks>
-/// Thread scheduling on a small machine makes single runs bimodal, so each case runs in three processes and the
-/// median is shown beside the mean.
+/// Thread scheduling on a small machine makes single runs bimodal, so the median is shown beside the mean and
+/// <c>Program</c> runs each case in three processes.
 /// </remarks>
 [MemoryDiagnoser]
 [MedianColumn]
-[SimpleJob(launchCount: 3, warmupCount: 5, iterationCount: 20)]
 public class ThroughputBenchmarks
 {
     private const int Events = 100_000;
@@ -30,6 +30,8 @@ public class ThroughputBenchmarks
     private CountdownEvent _done = null!;
     private Channel<WebSocketEvent>[] _channels = null!;
     private Task[] _pumps = null!;
+    private Channel<WebSocketEvent> _ingress = null!;
+    private Task[] _twoHopPumps = null!;
     private Subject<WebSocketEvent> _subject = null!;
     private int _received;
 
@@ -78,6 +80,51 @@ public class ThroughputBenchmarks
             });
         }
 
+        _ingress = Channel.CreateBounded<WebSocketEvent>(new BoundedChannelOptions(Capacity) { SingleReader = true });
+        var outlets = new Channel<WebSocketEvent>[Listeners];
+        _twoHopPumps = new Task[Listeners + 1];
+        for (var i = 0; i < Listeners; i++)
+        {
+            var outlet = Channel.CreateBounded<WebSocketEvent>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
+            outlets[i] = outlet;
+            _twoHopPumps[i] = Task.Run(async () =>
+            {
+                var seen = 0;
+                while (await outlet.Reader.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    while (outlet.Reader.TryRead(out _))
+                    {
+                        if (++seen % Events == 0)
+                        {
+                            _done.Signal();
+                        }
+                    }
+                }
+            });
+        }
+
+        _twoHopPumps[Listeners] = Task.Run(async () =>
+        {
+            while (await _ingress.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (_ingress.Reader.TryRead(out var evt))
+                {
+                    foreach (var outlet in outlets)
+                    {
+                        if (!outlet.Writer.TryWrite(evt))
+                        {
+                            await outlet.Writer.WriteAsync(evt).ConfigureAwait(false);
+                        }
+                    }
+                }
+            }
+
+            foreach (var outlet in outlets)
+            {
+                outlet.Writer.Complete();
+            }
+        });
+
         _subject = new Subject<WebSocketEvent>();
         for (var i = 0; i < Listeners; i++)
         {
@@ -106,7 +153,9 @@ public class ThroughputBenchmarks
             channel.Writer.Complete();
         }
 
+        _ingress.Writer.Complete();
         Task.WaitAll(_pumps);
+        Task.WaitAll(_twoHopPumps);
         _subject.Dispose();
     }
 
@@ -122,6 +171,21 @@ public class ThroughputBenchmarks
                 {
                     channel.Writer.WriteAsync(evt).AsTask().GetAwaiter().GetResult();
                 }
+            }
+        }
+
+        _done.Wait();
+    }
+
+    /// <summary>The manager's two hops with raw channels and none of its work: the ceiling of this architecture.</summary>
+    [Benchmark(OperationsPerInvoke = Events)]
+    public void RawTwoHopPump()
+    {
+        foreach (var evt in _events)
+        {
+            if (!_ingress.Writer.TryWrite(evt))
+            {
+                _ingress.Writer.WriteAsync(evt).AsTask().GetAwaiter().GetResult();
             }
         }
 

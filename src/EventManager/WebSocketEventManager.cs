@@ -35,7 +35,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     private long _retiredDelivered;
     private long _retiredDropped;
     private long _retiredErrors;
-    private long _published;
+    private PaddedCounter _published;
     private long _rejected;
     private long _ingressDropped;
     private long _sequence;
@@ -100,7 +100,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
         Claim(evt);
         if (_ingress.Writer.TryWrite(evt))
         {
-            Interlocked.Increment(ref _published);
+            Interlocked.Increment(ref _published.Value);
             return true;
         }
 
@@ -122,7 +122,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
         Claim(evt);
         if (_ingress.Writer.TryWrite(evt))
         {
-            Interlocked.Increment(ref _published);
+            Interlocked.Increment(ref _published.Value);
             return default;
         }
 
@@ -272,7 +272,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
             }
 
             return new EventManagerMetrics(
-                Volatile.Read(ref _published),
+                Volatile.Read(ref _published.Value),
                 Volatile.Read(ref _sequence),
                 delivered,
                 dropped,
@@ -430,7 +430,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
         try
         {
             await _ingress.Writer.WriteAsync(evt, cancellationToken).ConfigureAwait(false);
-            Interlocked.Increment(ref _published);
+            Interlocked.Increment(ref _published.Value);
         }
         catch (ChannelClosedException)
         {

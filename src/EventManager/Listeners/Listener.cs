@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EventManager.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace EventManager.Listeners;
@@ -16,8 +17,7 @@ internal sealed class Listener
     private readonly EventTypeFilter? _types;
     private readonly Func<WebSocketEvent, bool>? _filter;
     private readonly ILogger _logger;
-    private int _state;
-    private long _delivered;
+    private PaddedCounter _loop;
     private long _dropped;
     private long _errors;
 
@@ -53,7 +53,7 @@ internal sealed class Listener
 
     public OverflowPolicy Policy { get; }
 
-    public bool IsRemoved => Volatile.Read(ref _state) == Removed;
+    public bool IsRemoved => Volatile.Read(ref _loop.State) == Removed;
 
     public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -103,7 +103,7 @@ internal sealed class Listener
     /// <summary>Stops deliveries: once this returns, no handler call starts.</summary>
     public void Remove()
     {
-        Interlocked.Exchange(ref _state, Removed);
+        Interlocked.Exchange(ref _loop.State, Removed);
         _queue.Writer.TryComplete();
     }
 
@@ -113,7 +113,7 @@ internal sealed class Listener
     public ListenerMetrics Snapshot() => new(
         Id,
         Name,
-        Volatile.Read(ref _delivered),
+        Volatile.Read(ref _loop.Value),
         Volatile.Read(ref _dropped),
         _queue.Reader.Count,
         Volatile.Read(ref _errors));
@@ -129,7 +129,7 @@ internal sealed class Listener
             {
                 while (reader.TryRead(out var evt))
                 {
-                    if (abort.IsCancellationRequested || Interlocked.CompareExchange(ref _state, Running, Idle) != Idle)
+                    if (abort.IsCancellationRequested || Interlocked.CompareExchange(ref _loop.State, Running, Idle) != Idle)
                     {
                         Interlocked.Increment(ref _dropped);
                         return;
@@ -148,7 +148,7 @@ internal sealed class Listener
                     }
                     finally
                     {
-                        Interlocked.CompareExchange(ref _state, Idle, Running);
+                        Interlocked.CompareExchange(ref _loop.State, Idle, Running);
                     }
                 }
             }
@@ -171,7 +171,7 @@ internal sealed class Listener
         try
         {
             handler(evt);
-            Volatile.Write(ref _delivered, _delivered + 1);
+            Volatile.Write(ref _loop.Value, _loop.Value + 1);
         }
         catch (Exception ex)
         {
@@ -184,7 +184,7 @@ internal sealed class Listener
         try
         {
             await handler(evt, abort).ConfigureAwait(false);
-            Volatile.Write(ref _delivered, _delivered + 1);
+            Volatile.Write(ref _loop.Value, _loop.Value + 1);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {

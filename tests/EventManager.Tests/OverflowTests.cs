@@ -23,11 +23,12 @@ public class OverflowTests
         return (id, gate, seen, entered);
     }
 
-    [Test]
-    public async Task Listener_DropOldest_KeepsNewestAndCountsDrops()
+    [TestCase(OverflowPolicy.DropOldest, new long[] { 1, 8, 9, 10, 11 })]
+    [TestCase(OverflowPolicy.DropNewest, new long[] { 1, 2, 3, 4, 5 })]
+    public async Task Listener_DropPolicyFull_KeepsWhatThePolicySaysAndCountsDrops(OverflowPolicy policy, long[] expected)
     {
         await using var manager = new WebSocketEventManager();
-        var (_, gate, seen, entered) = Blocked(manager, new ListenerOptions { Capacity = 4, OverflowPolicy = OverflowPolicy.DropOldest });
+        var (_, gate, seen, entered) = Blocked(manager, new ListenerOptions { Capacity = 4, OverflowPolicy = policy });
         manager.Publish(Events.Message("first"));
         await Eventually.Within(entered.Task, "the handler holds the first event");
 
@@ -40,31 +41,10 @@ public class OverflowTests
         gate.Set();
         await Eventually.Until(() => seen.Count == 5, "the first plus four queued are handled");
 
-        Assert.That(seen, Is.EqualTo(new long[] { 1, 8, 9, 10, 11 }));
+        Assert.That(seen, Is.EqualTo(expected));
         var metrics = manager.GetMetrics();
         Assert.That(metrics.Listeners.Single().Dropped, Is.EqualTo(6));
         Assert.That(metrics.Dropped, Is.EqualTo(6));
-    }
-
-    [Test]
-    public async Task Listener_DropNewest_KeepsQueuedAndCountsDrops()
-    {
-        await using var manager = new WebSocketEventManager();
-        var (_, gate, seen, entered) = Blocked(manager, new ListenerOptions { Capacity = 4, OverflowPolicy = OverflowPolicy.DropNewest });
-        manager.Publish(Events.Message("first"));
-        await Eventually.Within(entered.Task, "the handler holds the first event");
-
-        for (var i = 0; i < 10; i++)
-        {
-            manager.Publish(Events.Message());
-        }
-
-        await Eventually.Until(() => manager.GetMetrics().Dispatched == 11, "all dispatched");
-        gate.Set();
-        await Eventually.Until(() => seen.Count == 5, "the first plus four queued are handled");
-
-        Assert.That(seen, Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
-        Assert.That(manager.GetMetrics().Listeners.Single().Dropped, Is.EqualTo(6));
     }
 
     [Test]

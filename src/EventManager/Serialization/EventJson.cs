@@ -137,11 +137,7 @@ internal static class EventJson
 
     public static string RequiredString(JsonElement parent, string name, string path)
     {
-        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            throw new EventFormatException(path, "the field is required.");
-        }
-
+        var value = Required(parent, name, path);
         if (value.ValueKind != JsonValueKind.String)
         {
             throw new EventFormatException(path, $"expected a string but found {Describe(value.ValueKind)}.");
@@ -170,11 +166,7 @@ internal static class EventJson
 
     public static double RequiredNumber(JsonElement parent, string name, string path)
     {
-        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            throw new EventFormatException(path, "the field is required.");
-        }
-
+        var value = Required(parent, name, path);
         return value.ValueKind == JsonValueKind.Number
             ? value.GetDouble()
             : throw new EventFormatException(path, $"expected a number but found {Describe(value.ValueKind)}.");
@@ -182,11 +174,7 @@ internal static class EventJson
 
     public static int RequiredCount(JsonElement parent, string name, string path)
     {
-        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            throw new EventFormatException(path, "the field is required.");
-        }
-
+        var value = Required(parent, name, path);
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var count) || count < 0)
         {
             throw new EventFormatException(path, $"expected a non-negative integer but found {Describe(value)}.");
@@ -197,11 +185,7 @@ internal static class EventJson
 
     public static bool RequiredBoolean(JsonElement parent, string name, string path)
     {
-        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            throw new EventFormatException(path, "the field is required.");
-        }
-
+        var value = Required(parent, name, path);
         return value.ValueKind switch
         {
             JsonValueKind.True => true,
@@ -240,15 +224,16 @@ internal static class EventJson
 
     public static JsonElement RequiredProperty(JsonElement parent, string name, string path, JsonValueKind kind)
     {
-        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            throw new EventFormatException(path, "the field is required.");
-        }
-
+        var value = Required(parent, name, path);
         return value.ValueKind == kind
             ? value
             : throw new EventFormatException(path, $"expected {Describe(kind)} but found {Describe(value.ValueKind)}.");
     }
+
+    private static JsonElement Required(JsonElement parent, string name, string path) =>
+        parent.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value
+            : throw new EventFormatException(path, "the field is required.");
 
     /// <summary>Runs a validating constructor and reports its argument errors as a format error at the offending field.</summary>
     public static T Construct<T>(string path, Func<T> create)

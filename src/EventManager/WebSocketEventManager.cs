@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using EventManager.Diagnostics;
 using EventManager.Listeners;
@@ -213,7 +214,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     public long AddListener(Action<WebSocketEvent> handler, ListenerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Register(handler, null, options);
+        return Register(handler, null, options).Id;
     }
 
     /// <summary>Registers an asynchronous handler. It receives the events dispatched after it is registered, one at a time.</summary>
@@ -225,7 +226,45 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     public long AddListener(Func<WebSocketEvent, CancellationToken, ValueTask> handler, ListenerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Register(null, handler, options);
+        return Register(null, handler, options).Id;
+    }
+
+    /// <summary>
+    /// Subscribes as a pull listener: the enumeration yields, one at a time, the events dispatched after it starts,
+    /// from a bounded queue that behaves as a listener's does (same options, filters, counters and metrics). It ends
+    /// when the manager is disposed and the queue is drained, or when the listener is removed by its id. Cancelling
+    /// the token or leaving the <c>await foreach</c> removes the listener.
+    /// </summary>
+    /// <param name="options">Queue and filters; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the enumeration.</param>
+    /// <returns>The events.</returns>
+    /// <exception cref="ArgumentException">An option is invalid; thrown when enumeration starts.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed; thrown when enumeration starts.</exception>
+    public async IAsyncEnumerable<WebSocketEvent> ReadEventsAsync(
+        ListenerOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var listener = Register(null, null, options);
+        try
+        {
+            while (await listener.WaitToTakeAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (listener.TryTake(_abort.Token, out var evt))
+                {
+                    yield return evt;
+                }
+
+                if (listener.IsRemoved || _abort.IsCancellationRequested)
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            RemoveListener(listener.Id);
+            listener.EndPull();
+        }
     }
 
     /// <summary>
@@ -328,7 +367,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     /// </summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private long Register(Action<WebSocketEvent>? syncHandler, Func<WebSocketEvent, CancellationToken, ValueTask>? asyncHandler, ListenerOptions? options)
+    private Listener Register(Action<WebSocketEvent>? syncHandler, Func<WebSocketEvent, CancellationToken, ValueTask>? asyncHandler, ListenerOptions? options)
     {
         options ??= DefaultListenerOptions;
         options.Validate();
@@ -340,7 +379,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
             _registry.Add(listener.Id, listener);
             _listeners = [.. _listeners, listener];
             listener.Start(RunListenerAsync);
-            return listener.Id;
+            return listener;
         }
     }
 

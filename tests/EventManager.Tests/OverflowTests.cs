@@ -116,6 +116,33 @@ public class OverflowTests
     }
 
     [Test]
+    public async Task Ingress_WaitPolicyFull_PublishBlocksUntilThereIsRoom()
+    {
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 1 });
+        var (_, gate, seen, entered) = Blocked(manager, new ListenerOptions { Capacity = 1, OverflowPolicy = OverflowPolicy.Wait });
+        manager.Publish(Events.Custom());
+        await Eventually.Within(entered.Task, "the handler holds the first event");
+        manager.Publish(Events.Custom());
+        manager.Publish(Events.Custom());
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the dispatcher waits on the full listener");
+        manager.Publish(Events.Custom());
+        var returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var publisher = new Thread(() =>
+        {
+            manager.Publish(Events.Custom());
+            returned.SetResult();
+        });
+        publisher.Start();
+
+        Assert.That(publisher.Join(TimeSpan.FromMilliseconds(200)), Is.False, "Publish blocks while the ingress is full");
+        Assert.That(returned.Task.IsCompleted, Is.False);
+        gate.Set();
+        await Eventually.Within(returned.Task, "Publish returns once there is room");
+        await Eventually.Until(() => seen.Count == 5, "all five arrive");
+    }
+
+    [Test]
     public async Task Ingress_WaitPolicyFull_PublishAsyncCancelledLeavesEventPublishable()
     {
         await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 1 });

@@ -4,7 +4,10 @@ using Microsoft.Extensions.Logging;
 
 namespace EventManager.Listeners;
 
-/// <summary>One registered handler: its bounded queue, its filters, its counters and its delivery loop.</summary>
+/// <summary>
+/// One registered listener: its bounded queue, its filters, its counters, and either a loop that calls its handler
+/// or, for <see cref="WebSocketEventManager.ReadEventsAsync"/>, a consumer that pulls from the queue.
+/// </summary>
 internal sealed class Listener
 {
     private const int Idle = 0;
@@ -17,6 +20,7 @@ internal sealed class Listener
     private readonly EventTypeFilter? _types;
     private readonly Func<WebSocketEvent, bool>? _filter;
     private readonly ILogger _logger;
+    private readonly TaskCompletionSource? _pullEnded;
     private PaddedCounter _loop;
     private long _dropped;
     private long _errors;
@@ -37,6 +41,9 @@ internal sealed class Listener
         _syncHandler = syncHandler;
         _asyncHandler = asyncHandler;
         _logger = logger;
+        _pullEnded = syncHandler is null && asyncHandler is null
+            ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+            : null;
         _queue = Channel.CreateBounded<WebSocketEvent>(
             new BoundedChannelOptions(options.Capacity)
             {
@@ -118,7 +125,49 @@ internal sealed class Listener
         _queue.Reader.Count,
         Volatile.Read(ref _errors));
 
-    public async Task RunAsync(CancellationToken abort)
+    /// <summary>Delivers until the queue is completed and drained; for a pull listener, until its consumer ends.</summary>
+    public Task RunAsync(CancellationToken abort) => _pullEnded?.Task ?? RunLoopAsync(abort);
+
+    /// <summary>For a pull listener's consumer: waits until an event is queued or the queue is completed.</summary>
+    public ValueTask<bool> WaitToTakeAsync(CancellationToken cancellationToken) => _queue.Reader.WaitToReadAsync(cancellationToken);
+
+    /// <summary>For a pull listener's consumer: takes the next event unless the listener was removed or shutdown was abandoned.</summary>
+    public bool TryTake(CancellationToken abort, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WebSocketEvent evt)
+    {
+        evt = null;
+        if (abort.IsCancellationRequested || Interlocked.CompareExchange(ref _loop.State, Running, Idle) != Idle)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!_queue.Reader.TryRead(out evt))
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _loop.Value, _loop.Value + 1);
+            return true;
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _loop.State, Idle, Running);
+        }
+    }
+
+    /// <summary>For a pull listener's consumer: it has stopped; what is still queued is counted as dropped.</summary>
+    public void EndPull()
+    {
+        while (_queue.Reader.TryRead(out _))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+
+        _pullEnded!.TrySetResult();
+    }
+
+    private async Task RunLoopAsync(CancellationToken abort)
     {
         var reader = _queue.Reader;
         try

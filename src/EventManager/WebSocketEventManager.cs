@@ -414,7 +414,13 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
                 while (!token.IsCancellationRequested && reader.TryRead(out var evt))
                 {
                     var sequence = _sequence + 1;
-                    evt.Stamp(sequence, InstanceId);
+                    if (!evt.TryStamp(sequence, InstanceId))
+                    {
+                        Interlocked.Increment(ref _ingressDropped);
+                        Log.PublishedTwice(_logger, evt.EventId);
+                        continue;
+                    }
+
                     Volatile.Write(ref _sequence, sequence);
                     foreach (var listener in Volatile.Read(ref _listeners))
                     {

@@ -103,6 +103,32 @@ public class DeliveryTests
     }
 
     [Test]
+    public async Task Publish_InstanceSlipsPastTheClaimTwice_DispatcherDropsAndLogsTheSecond()
+    {
+        var logger = new CapturingLogger<WebSocketEventManager>();
+        await using var first = new WebSocketEventManager();
+        await using var second = new WebSocketEventManager(logger: logger);
+        var received = new ConcurrentQueue<WebSocketEvent>();
+        second.AddListener(received.Enqueue);
+        var evt = Events.Message();
+        first.Publish(evt);
+        await Eventually.Until(() => first.GetMetrics().Dispatched == 1, "the first manager stamped it");
+
+        evt.ReleaseClaim();
+        second.Publish(evt);
+        second.Publish(Events.Message("after"));
+
+        await Eventually.Until(() => received.Count == 1, "the next event arrives");
+        Assert.Multiple(() =>
+        {
+            Assert.That(((AgentMessageEvent)received.Single()).Message, Is.EqualTo("after"));
+            Assert.That(evt.OriginId, Is.EqualTo(first.InstanceId), "the first stamp stands");
+            Assert.That(second.GetMetrics().Dropped, Is.EqualTo(1));
+            Assert.That(logger.Entries.Any(e => e.Message.Contains(evt.EventId, StringComparison.Ordinal)), Is.True);
+        });
+    }
+
+    [Test]
     public async Task Publish_ListenerAddedLater_ReceivesOnlyLaterEvents()
     {
         await using var manager = new WebSocketEventManager();

@@ -203,7 +203,7 @@ public class SerializationTests
     {
         var evt = Agent();
         evt.TryClaim();
-        evt.Stamp(1, "node");
+        evt.TryStamp(1, "node");
 
         var first = evt.ToUtf8Json();
         var second = evt.ToUtf8Json();

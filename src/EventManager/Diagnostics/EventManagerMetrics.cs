@@ -7,7 +7,7 @@ namespace EventManager;
 /// <param name="Published">Events accepted by <c>Publish</c>, <c>TryPublish</c> or <c>PublishAsync</c>.</param>
 /// <param name="Dispatched">Events the dispatcher has stamped with a sequence number and fanned out; equals the last sequence number.</param>
 /// <param name="Delivered">Handler calls that completed, over all listeners including removed ones.</param>
-/// <param name="Dropped">Events dropped anywhere: by the ingress queue's overflow policy, by listener queues, when a listener was removed with events queued, or at a shutdown that timed out.</param>
+/// <param name="Dropped">Events dropped anywhere: by the ingress queue's overflow policy, by listener queues, when a listener was removed with events queued, at a shutdown that timed out, or as the second of two simultaneous publications of one instance (logged).</param>
 /// <param name="Rejected">Calls to <c>TryPublish</c> that returned <see langword="false"/> because the ingress queue was full.</param>
 /// <param name="ListenerErrors">Handler calls and filters that threw.</param>
 /// <param name="QueueDepth">Events waiting in the ingress queue.</param>

@@ -16,6 +16,9 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Debug, "Event manager {InstanceId} stopped: {Published} published, {Delivered} delivered, {Dropped} dropped.")]
     public static partial void Stopped(ILogger logger, string instanceId, long published, long delivered, long dropped);
 
+    [LoggerMessage(6, LogLevel.Error, "Event {EventId} was published twice at the same moment, to this or another manager; the second copy was dropped. Publish a copy made with 'with {{ }}' instead.")]
+    public static partial void PublishedTwice(ILogger logger, string eventId);
+
     [LoggerMessage(5, LogLevel.Error, "The status reporter failed to sample or publish; it will try again at the next interval.")]
     public static partial void StatusReportFailed(ILogger logger, Exception exception);
 }

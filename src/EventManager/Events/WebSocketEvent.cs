@@ -34,6 +34,7 @@ public abstract record WebSocketEvent
     private string? _originId;
     private long _sequence;
     private int _claim;
+    private int _stamped;
     private byte[]? _utf8Json;
 
     private protected WebSocketEvent(string eventType)
@@ -190,12 +191,32 @@ public abstract record WebSocketEvent
     /// <returns>The hash code.</returns>
     public override int GetHashCode() => _eventId.GetHashCode(StringComparison.Ordinal);
 
-    internal bool TryClaim() => Interlocked.CompareExchange(ref _claim, Claimed, Unclaimed) == Unclaimed;
+    /// <summary>
+    /// Marks the event as published, on the publisher's thread. A plain read and write, not an interlocked one: that
+    /// would stall every publish on the event's cache line. Two threads publishing one instance at the same moment can
+    /// both pass; <see cref="TryStamp"/> catches that.
+    /// </summary>
+    internal bool TryClaim()
+    {
+        if (Volatile.Read(ref _claim) != Unclaimed)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _claim, Claimed);
+        return true;
+    }
 
     internal void ReleaseClaim() => Volatile.Write(ref _claim, Unclaimed);
 
-    internal void Stamp(long sequence, string instanceId)
+    /// <summary>Stamps the event on a dispatcher. False when a dispatcher already stamped this instance.</summary>
+    internal bool TryStamp(long sequence, string instanceId)
     {
+        if (Interlocked.Exchange(ref _stamped, 1) != 0)
+        {
+            return false;
+        }
+
         if (_utf8Json is not null)
         {
             Volatile.Write(ref _utf8Json, null);
@@ -203,6 +224,7 @@ public abstract record WebSocketEvent
 
         _originId ??= instanceId;
         Volatile.Write(ref _sequence, sequence);
+        return true;
     }
 
     /// <summary>Sets the envelope of an event that <see cref="Parse(string)"/> has just created and no one else has seen.</summary>

@@ -198,12 +198,32 @@ public class SerializationTests
         Assert.That(ex, Is.InstanceOf<FormatException>());
     }
 
+    [TestCase("""{"event_type":"bad\u0001type"}""", "event_type")]
+    [TestCase("""{"event_type":"agent_message","data":{"agent_id":"   ","agent_type":"t","message":"m"}}""", "data.agent_id")]
+    [TestCase("""{"event_type":"network_update","data":{"connections":[],"communication_stats":{"":{"sent":1,"received":1}}}}""", "data.communication_stats")]
+    [TestCase("""{"event_type":"system_status","data":{"health_status":"healthy","performance_metrics":{"cpu_percent":1,"memory_percent":1," ":2},"active_agents":0,"error_count":0}}""", "data.performance_metrics")]
+    public void Parse_ValueTheModelRejects_ThrowsFormatExceptionNamingField(string json, string field)
+    {
+        var ex = Assert.Throws<EventFormatException>(() => WebSocketEvent.Parse(json));
+
+        Assert.That(ex!.Field, Is.EqualTo(field));
+    }
+
+    [Test]
+    public void Parse_NestingBeyondLimit_ThrowsFormatExceptionAtDocument()
+    {
+        var json = """{"event_type":"deep","data":""" + new string('[', 500) + new string(']', 500) + "}";
+
+        var ex = Assert.Throws<EventFormatException>(() => WebSocketEvent.Parse(json));
+
+        Assert.That(ex!.Field, Is.EqualTo("$"));
+    }
+
     [Test]
     public void ToUtf8Json_AfterPublish_IsComputedOnceAndShared()
     {
         var evt = Agent();
-        evt.TryClaim();
-        evt.TryStamp(1, "node");
+        Assert.That(evt.TryClaim() && evt.TryStamp(1, "node"), Is.True);
 
         var first = evt.ToUtf8Json();
         var second = evt.ToUtf8Json();

@@ -132,6 +132,59 @@ public class ShutdownTests
     }
 
     [Test]
+    public async Task DisposeAsync_WhileManyThreadsPublish_OnlyObjectDisposedEscapesAndCountsAddUp()
+    {
+        var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 64 });
+        var delivered = 0L;
+        manager.AddListener(_ => Interlocked.Increment(ref delivered), new ListenerOptions { Capacity = 16, OverflowPolicy = OverflowPolicy.Wait });
+        manager.AddListener(_ => Thread.SpinWait(50), new ListenerOptions { Capacity = 4 });
+        var unexpected = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var accepted = 0L;
+        using var started = new CountdownEvent(4);
+
+        var publishers = Enumerable.Range(0, 4).Select(p => Task.Run(async () =>
+        {
+            started.Signal();
+            for (var i = 0; ; i++)
+            {
+                try
+                {
+                    if (i % 2 == 0)
+                    {
+                        manager.Publish(Events.Custom());
+                    }
+                    else
+                    {
+                        await manager.PublishAsync(Events.Custom());
+                    }
+
+                    Interlocked.Increment(ref accepted);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    unexpected.Enqueue(ex);
+                    return;
+                }
+            }
+        })).ToArray();
+        started.Wait();
+        await Eventually.Until(() => Volatile.Read(ref delivered) > 1_000, "traffic is flowing");
+
+        await Eventually.Within(manager.DisposeAsync().AsTask(), "shutdown under load");
+        await Eventually.Within(Task.WhenAll(publishers), "every publisher sees the manager close");
+
+        Assert.That(unexpected, Is.Empty);
+        var metrics = manager.GetMetrics();
+        Assert.That(metrics.Published, Is.EqualTo(Volatile.Read(ref accepted)), "every successful call is counted once");
+        Assert.That(Volatile.Read(ref delivered), Is.EqualTo(metrics.Published), "the Wait listener got every accepted event");
+        Assert.That(metrics.Dispatched, Is.EqualTo(metrics.Published));
+    }
+
+    [Test]
     public async Task DisposeAsync_CalledTwiceConcurrently_BothComplete()
     {
         var manager = new WebSocketEventManager();

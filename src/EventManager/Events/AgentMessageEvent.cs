@@ -93,6 +93,6 @@ public sealed record AgentMessageEvent : WebSocketEvent
         }
 
         var metadata = EventJson.OptionalObject(data, "metadata", "data.metadata");
-        return new AgentMessageEvent(agentId, agentType, m.GetString()!, sentiment, metadata);
+        return EventJson.Construct("data", () => new AgentMessageEvent(agentId, agentType, m.GetString()!, sentiment, metadata));
     }
 }

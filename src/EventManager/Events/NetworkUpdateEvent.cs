@@ -136,6 +136,6 @@ public sealed record NetworkUpdateEvent : WebSocketEvent
         IReadOnlyDictionary<string, JsonElement>? details = data.TryGetProperty("details", out var d) && d.ValueKind != JsonValueKind.Null
             ? EventJson.OptionalObject(data, "details", "data.details")
             : null;
-        return new NetworkUpdateEvent(connections, stats, string.IsNullOrWhiteSpace(updateType) ? null : updateType, details);
+        return EventJson.Construct("data", () => new NetworkUpdateEvent(connections, stats, string.IsNullOrWhiteSpace(updateType) ? null : updateType, details));
     }
 }

@@ -80,7 +80,7 @@ internal static class EventJson
                 AgentMessageEvent.Type => AgentMessageEvent.ReadData(RequiredObjectValue(data)),
                 NetworkUpdateEvent.Type => NetworkUpdateEvent.ReadData(RequiredObjectValue(data)),
                 SystemStatusEvent.Type => SystemStatusEvent.ReadData(RequiredObjectValue(data)),
-                _ => new CustomEvent(eventType, data.ValueKind == JsonValueKind.Undefined ? default : data.Clone()),
+                _ => Construct(string.Empty, () => new CustomEvent(eventType, data.ValueKind == JsonValueKind.Undefined ? default : data.Clone())),
             };
 
             return ApplyEnvelope(root, evt);
@@ -244,10 +244,12 @@ internal static class EventJson
         }
         catch (ArgumentException ex)
         {
-            var field = ex.ParamName is { Length: > 0 } param ? path + "." + JsonNamingPolicy.SnakeCaseLower.ConvertName(param) : path;
+            var field = ex.ParamName is { Length: > 0 } param ? Join(path, JsonNamingPolicy.SnakeCaseLower.ConvertName(param)) : path;
             throw new EventFormatException(field, ex.Message.Split(" (Parameter")[0], ex);
         }
     }
+
+    private static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
 
     private static string Describe(JsonElement value) =>
         value.ValueKind == JsonValueKind.Number ? value.GetRawText() : Describe(value.ValueKind);

@@ -129,6 +129,30 @@ public class DeliveryTests
     }
 
     [Test]
+    public async Task Publish_CopyOfEventFromAnotherManager_IsANewEventOfThisManager()
+    {
+        await using var first = new WebSocketEventManager();
+        await using var second = new WebSocketEventManager();
+        var received = new ConcurrentQueue<WebSocketEvent>();
+        second.AddListener(received.Enqueue);
+        var original = Events.Message();
+        first.Publish(original);
+        await Eventually.Until(() => first.GetMetrics().Dispatched == 1, "the original is stamped");
+
+        second.Publish(original with { });
+
+        await Eventually.Until(() => received.Count == 1, "the copy arrives");
+        var copy = received.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(copy.OriginId, Is.EqualTo(second.InstanceId));
+            Assert.That(copy.EventId, Is.Not.EqualTo(original.EventId));
+            Assert.That(copy.Sequence, Is.EqualTo(1));
+            Assert.That(((AgentMessageEvent)copy).Message, Is.EqualTo(original.Message));
+        });
+    }
+
+    [Test]
     public async Task Publish_ListenerAddedLater_ReceivesOnlyLaterEvents()
     {
         await using var manager = new WebSocketEventManager();

@@ -44,7 +44,10 @@ public abstract record WebSocketEvent
         _eventId = NewEventId();
     }
 
-    /// <summary>Copies an event for a <c>with</c> expression: the copy gets a new <see cref="EventId"/> and is unpublished.</summary>
+    /// <summary>
+    /// Copies an event for a <c>with</c> expression. The copy is a new, unpublished event: it gets a new
+    /// <see cref="EventId"/>, no <see cref="Sequence"/>, and the <see cref="OriginId"/> of the manager it is published to.
+    /// </summary>
     /// <param name="original">The event copied.</param>
     protected WebSocketEvent(WebSocketEvent original)
     {
@@ -52,7 +55,6 @@ public abstract record WebSocketEvent
         EventType = original.EventType;
         _timestamp = original._timestamp;
         _sessionId = original._sessionId;
-        _originId = original._originId;
         _eventId = NewEventId();
     }
 

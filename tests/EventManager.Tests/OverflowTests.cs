@@ -92,12 +92,7 @@ public class OverflowTests
     public async Task Ingress_WaitPolicyFull_TryPublishReturnsFalseAndPublishAsyncWaits()
     {
         await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 2 });
-        var (_, gate, seen, entered) = Blocked(manager, new ListenerOptions { Capacity = 1, OverflowPolicy = OverflowPolicy.Wait });
-        manager.Publish(Events.Custom());
-        await Eventually.Within(entered.Task, "the handler holds the first event");
-        manager.Publish(Events.Custom());
-        manager.Publish(Events.Custom());
-        await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the dispatcher waits on the full listener");
+        var stall = await StalledDispatcher.StallAsync(manager);
         manager.Publish(Events.Custom());
         manager.Publish(Events.Custom());
 
@@ -106,9 +101,9 @@ public class OverflowTests
         var waiting = manager.PublishAsync(rejected).AsTask();
         Assert.That(waiting.IsCompleted, Is.False, "PublishAsync waits for room");
 
-        gate.Set();
+        stall.Release();
         await Eventually.Within(waiting, "PublishAsync completes once there is room");
-        await Eventually.Until(() => seen.Count == 6, "all six events arrive");
+        await Eventually.Until(() => stall.Seen.Count == 6, "all six events arrive");
         var metrics = manager.GetMetrics();
         Assert.That(metrics.Rejected, Is.EqualTo(1));
         Assert.That(metrics.Published, Is.EqualTo(6));
@@ -119,12 +114,7 @@ public class OverflowTests
     public async Task Ingress_WaitPolicyFull_PublishBlocksUntilThereIsRoom()
     {
         await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 1 });
-        var (_, gate, seen, entered) = Blocked(manager, new ListenerOptions { Capacity = 1, OverflowPolicy = OverflowPolicy.Wait });
-        manager.Publish(Events.Custom());
-        await Eventually.Within(entered.Task, "the handler holds the first event");
-        manager.Publish(Events.Custom());
-        manager.Publish(Events.Custom());
-        await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the dispatcher waits on the full listener");
+        var stall = await StalledDispatcher.StallAsync(manager);
         manager.Publish(Events.Custom());
         var returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -137,21 +127,16 @@ public class OverflowTests
 
         Assert.That(publisher.Join(TimeSpan.FromMilliseconds(200)), Is.False, "Publish blocks while the ingress is full");
         Assert.That(returned.Task.IsCompleted, Is.False);
-        gate.Set();
+        stall.Release();
         await Eventually.Within(returned.Task, "Publish returns once there is room");
-        await Eventually.Until(() => seen.Count == 5, "all five arrive");
+        await Eventually.Until(() => stall.Seen.Count == 5, "all five arrive");
     }
 
     [Test]
     public async Task Ingress_WaitPolicyFull_PublishAsyncCancelledLeavesEventPublishable()
     {
         await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 1 });
-        var (_, gate, _, entered) = Blocked(manager, new ListenerOptions { Capacity = 1, OverflowPolicy = OverflowPolicy.Wait });
-        manager.Publish(Events.Custom());
-        await Eventually.Within(entered.Task, "the handler holds the first event");
-        manager.Publish(Events.Custom());
-        manager.Publish(Events.Custom());
-        await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the dispatcher waits on the full listener");
+        var stall = await StalledDispatcher.StallAsync(manager);
         manager.Publish(Events.Custom());
         using var cancel = new CancellationTokenSource();
         var evt = Events.Custom();
@@ -160,7 +145,7 @@ public class OverflowTests
         await cancel.CancelAsync();
 
         Assert.That(async () => await waiting, Throws.InstanceOf<OperationCanceledException>());
-        gate.Set();
+        stall.Release();
         Assert.DoesNotThrowAsync(async () => await manager.PublishAsync(evt), "the cancelled event was never published, so it still can be");
         await Eventually.Until(() => manager.GetMetrics().Delivered == 5, "all five published events arrive");
     }
@@ -170,20 +155,15 @@ public class OverflowTests
     public async Task Ingress_DropPolicyFull_DropsAndCountsEveryLoss(OverflowPolicy policy)
     {
         await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 4, IngressOverflowPolicy = policy });
-        var (_, gate, seen, entered) = Blocked(manager, new ListenerOptions { Capacity = 1, OverflowPolicy = OverflowPolicy.Wait });
-        manager.Publish(Events.Custom());
-        await Eventually.Within(entered.Task, "the handler holds the first event");
-        manager.Publish(Events.Custom());
-        manager.Publish(Events.Custom());
-        await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the dispatcher waits on the full listener");
+        var stall = await StalledDispatcher.StallAsync(manager);
 
         for (var i = 0; i < 10; i++)
         {
             Assert.That(manager.TryPublish(Events.Custom()), Is.True, "a drop policy never refuses");
         }
 
-        gate.Set();
-        await Eventually.Until(() => seen.Count == 7, "three plus the four the ingress kept");
+        stall.Release();
+        await Eventually.Until(() => stall.Seen.Count == 7, "three plus the four the ingress kept");
         var metrics = manager.GetMetrics();
         Assert.That(metrics.Published, Is.EqualTo(13));
         Assert.That(metrics.Dropped, Is.EqualTo(6));

@@ -50,27 +50,14 @@ public class ShutdownTests
     {
         var time = new ManualTimeProvider();
         var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 1, TimeProvider = time });
-        using var gate = new ManualResetEventSlim();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        manager.AddListener(
-            _ =>
-            {
-                entered.TrySetResult();
-                gate.Wait();
-            },
-            new ListenerOptions { Capacity = 1, OverflowPolicy = OverflowPolicy.Wait });
-        manager.Publish(Events.Custom());
-        await Eventually.Within(entered.Task, "the handler is busy");
-        manager.Publish(Events.Custom());
-        manager.Publish(Events.Custom());
-        await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the dispatcher waits");
+        var stall = await StalledDispatcher.StallAsync(manager);
         manager.Publish(Events.Custom());
         var waiting = manager.PublishAsync(Events.Custom()).AsTask();
 
         var disposing = manager.DisposeAsync().AsTask();
 
         Assert.That(async () => await waiting, Throws.InstanceOf<ObjectDisposedException>());
-        gate.Set();
+        stall.Release();
         await Eventually.Within(disposing, "shutdown after the handler is released");
         Assert.That(manager.GetMetrics().Delivered, Is.EqualTo(4));
     }

@@ -250,6 +250,19 @@ public class SerializationTests
     }
 
     [Test]
+    public void Constructor_CallersDictionaryChangedLater_EventKeepsItsFields()
+    {
+        var metadata = new Dictionary<string, JsonElement> { ["n"] = EventData.ToElement(1) };
+        var evt = new AgentMessageEvent("a", "t", "m", metadata: metadata);
+
+        metadata["n"] = EventData.ToElement(2);
+        metadata["extra"] = EventData.ToElement(true);
+
+        Assert.That(evt.Metadata, Has.Count.EqualTo(1));
+        Assert.That(evt.Metadata["n"].GetInt32(), Is.EqualTo(1));
+    }
+
+    [Test]
     public void With_CopiesContentUnderANewEventId()
     {
         var original = Agent();

@@ -78,21 +78,16 @@ public sealed record AgentMessageEvent : WebSocketEvent
     {
         var agentId = EventJson.RequiredString(data, "agent_id", "data.agent_id");
         var agentType = EventJson.RequiredString(data, "agent_type", "data.agent_type");
-        if (!data.TryGetProperty("message", out var m) || m.ValueKind != JsonValueKind.String)
-        {
-            throw new EventFormatException("data.message", m.ValueKind == JsonValueKind.Undefined ? "the field is required." : "expected a string.");
-        }
-
+        var message = EventJson.RequiredString(data, "message", "data.message", allowEmpty: true);
         var sentiment = Sentiment.Neutral;
-        if (data.TryGetProperty("sentiment", out var s) && s.ValueKind != JsonValueKind.Null)
+        if (EventJson.TryGetOptional(data, "sentiment", "data.sentiment", JsonValueKind.Object, out var s))
         {
-            s = EventJson.RequiredProperty(data, "sentiment", "data.sentiment", JsonValueKind.Object);
             var score = EventJson.RequiredNumber(s, "score", "data.sentiment.score");
             var label = EventJson.RequiredEnum(s, "label", "data.sentiment.label", EnumText.ParseSentimentLabel);
             sentiment = EventJson.Construct("data.sentiment", () => new Sentiment(score, label));
         }
 
-        var metadata = EventJson.OptionalObject(data, "metadata", "data.metadata");
-        return EventJson.Construct("data", () => new AgentMessageEvent(agentId, agentType, m.GetString()!, sentiment, metadata));
+        var metadata = EventJson.OptionalFields(data, "metadata", "data.metadata");
+        return EventJson.Construct("data", () => new AgentMessageEvent(agentId, agentType, message, sentiment, metadata));
     }
 }

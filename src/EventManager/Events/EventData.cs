@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Collections.ObjectModel;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EventManager.Serialization;
@@ -44,7 +45,7 @@ public static class EventData
             result[key] = ToElement(value, paramName, key);
         }
 
-        return result;
+        return new OwnedFields(result);
     }
 
     /// <summary>Converts any value to a detached <see cref="JsonElement"/>.</summary>
@@ -54,8 +55,13 @@ public static class EventData
     /// <exception cref="ArgumentException">The value cannot be serialised.</exception>
     public static JsonElement ToElement(object? value, string paramName = "value") => ToElement(value, paramName, key: null);
 
-    internal static IReadOnlyDictionary<string, JsonElement> Copy(IReadOnlyDictionary<string, JsonElement>? values) =>
-        values is null || values.Count == 0 ? Empty : new Dictionary<string, JsonElement>(values, StringComparer.Ordinal);
+    /// <summary>Detaches fields from the caller; fields this library built are immutable already and are kept as they are.</summary>
+    internal static IReadOnlyDictionary<string, JsonElement> Copy(IReadOnlyDictionary<string, JsonElement>? values) => values switch
+    {
+        null or { Count: 0 } => Empty,
+        OwnedFields owned => owned,
+        _ => new OwnedFields(new Dictionary<string, JsonElement>(values, StringComparer.Ordinal)),
+    };
 
     private static JsonElement ToElement(object? value, string paramName, string? key)
     {
@@ -76,4 +82,7 @@ public static class EventData
     }
 
     private static JsonElement NullElement { get; } = JsonDocument.Parse("null").RootElement.Clone();
+
+    /// <summary>A read-only view of a dictionary that only this library holds, so nobody can change it after the fact.</summary>
+    internal sealed class OwnedFields(Dictionary<string, JsonElement> fields) : ReadOnlyDictionary<string, JsonElement>(fields);
 }

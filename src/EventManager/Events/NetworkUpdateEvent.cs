@@ -101,10 +101,7 @@ public sealed record NetworkUpdateEvent : WebSocketEvent
         foreach (var item in list.EnumerateArray())
         {
             var path = $"data.connections[{connections.Count}]";
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                throw new EventFormatException(path, "expected an object.");
-            }
+            EventJson.Expect(item, path, JsonValueKind.Object);
 
             var from = EventJson.RequiredString(item, "from", path + ".from");
             var to = EventJson.RequiredString(item, "to", path + ".to");
@@ -115,16 +112,12 @@ public sealed record NetworkUpdateEvent : WebSocketEvent
         }
 
         var stats = new Dictionary<string, CommunicationStats>(StringComparer.Ordinal);
-        if (data.TryGetProperty("communication_stats", out var s) && s.ValueKind != JsonValueKind.Null)
+        if (EventJson.TryGetOptional(data, "communication_stats", "data.communication_stats", JsonValueKind.Object, out var s))
         {
-            EventJson.RequiredProperty(data, "communication_stats", "data.communication_stats", JsonValueKind.Object);
             foreach (var entry in s.EnumerateObject())
             {
                 var path = $"data.communication_stats.{entry.Name}";
-                if (entry.Value.ValueKind != JsonValueKind.Object)
-                {
-                    throw new EventFormatException(path, "expected an object.");
-                }
+                EventJson.Expect(entry.Value, path, JsonValueKind.Object);
 
                 var sent = EventJson.RequiredCount(entry.Value, "sent", path + ".sent");
                 var received = EventJson.RequiredCount(entry.Value, "received", path + ".received");
@@ -133,9 +126,7 @@ public sealed record NetworkUpdateEvent : WebSocketEvent
         }
 
         var updateType = EventJson.OptionalString(data, "event_type", "data.event_type");
-        IReadOnlyDictionary<string, JsonElement>? details = data.TryGetProperty("details", out var d) && d.ValueKind != JsonValueKind.Null
-            ? EventJson.OptionalObject(data, "details", "data.details")
-            : null;
+        var details = EventJson.OptionalFields(data, "details", "data.details");
         return EventJson.Construct("data", () => new NetworkUpdateEvent(connections, stats, string.IsNullOrWhiteSpace(updateType) ? null : updateType, details));
     }
 }

@@ -116,7 +116,7 @@ public sealed record SystemStatusEvent : WebSocketEvent
 
         var activeAgents = EventJson.RequiredCount(data, "active_agents", "data.active_agents");
         var errorCount = EventJson.RequiredCount(data, "error_count", "data.error_count");
-        var metadata = EventJson.OptionalObject(data, "metadata", "data.metadata");
+        var metadata = EventJson.OptionalFields(data, "metadata", "data.metadata");
         return EventJson.Construct("data", () => new SystemStatusEvent(health, metrics, activeAgents, errorCount, metadata));
     }
 }

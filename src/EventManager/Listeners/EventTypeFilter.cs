@@ -6,25 +6,21 @@ namespace EventManager;
 /// Matches event types against patterns: an exact name (<c>agent_message</c>), a prefix ending in <c>*</c>
 /// (<c>voice.*</c> matches <c>voice.started</c>), or <c>*</c> alone for everything. Comparison is ordinal.
 /// </summary>
-public sealed class EventTypeFilter
+internal sealed class EventTypeFilter
 {
     private readonly FrozenSet<string> _exact;
     private readonly string[] _prefixes;
     private readonly bool _matchesAll;
 
-    private EventTypeFilter(IReadOnlyList<string> patterns, FrozenSet<string> exact, string[] prefixes, bool matchesAll)
+    private EventTypeFilter(FrozenSet<string> exact, string[] prefixes, bool matchesAll)
     {
-        Patterns = patterns;
         _exact = exact;
         _prefixes = prefixes;
         _matchesAll = matchesAll;
     }
 
     /// <summary>A filter that matches every event type.</summary>
-    public static EventTypeFilter All { get; } = new(["*"], FrozenSet<string>.Empty, [], matchesAll: true);
-
-    /// <summary>The patterns, as given.</summary>
-    public IReadOnlyList<string> Patterns { get; }
+    public static EventTypeFilter All { get; } = new(FrozenSet<string>.Empty, [], matchesAll: true);
 
     /// <summary>Whether the filter matches every event type.</summary>
     public bool MatchesAll => _matchesAll;
@@ -37,7 +33,6 @@ public sealed class EventTypeFilter
     public static EventTypeFilter Create(IEnumerable<string> patterns, string paramName = "eventTypes")
     {
         ArgumentNullException.ThrowIfNull(patterns, paramName);
-        var list = new List<string>();
         var exact = new HashSet<string>(StringComparer.Ordinal);
         var prefixes = new List<string>();
         var matchesAll = false;
@@ -48,7 +43,6 @@ public sealed class EventTypeFilter
                 throw new ArgumentException($"The event type pattern '{pattern}' is invalid: use a name, a prefix ending in '*', or '*'.", paramName);
             }
 
-            list.Add(pattern);
             if (pattern == "*")
             {
                 matchesAll = true;
@@ -63,7 +57,7 @@ public sealed class EventTypeFilter
             }
         }
 
-        return new EventTypeFilter(list, exact.ToFrozenSet(StringComparer.Ordinal), [.. prefixes], matchesAll);
+        return new EventTypeFilter(exact.ToFrozenSet(StringComparer.Ordinal), [.. prefixes], matchesAll);
     }
 
     /// <summary>Whether an event type matches.</summary>

@@ -20,6 +20,7 @@ internal sealed class Listener
     private readonly EventTypeFilter? _types;
     private readonly Func<WebSocketEvent, bool>? _filter;
     private readonly ILogger _logger;
+    private readonly OverflowPolicy _policy;
     private readonly TaskCompletionSource? _pullEnded;
     private PaddedCounter _loop;
     private long _dropped;
@@ -35,7 +36,7 @@ internal sealed class Listener
     {
         Id = id;
         Name = options.Name;
-        Policy = options.OverflowPolicy;
+        _policy = options.OverflowPolicy;
         _types = types is { MatchesAll: true } ? null : types;
         _filter = options.Filter;
         _syncHandler = syncHandler;
@@ -47,7 +48,7 @@ internal sealed class Listener
         _queue = Channel.CreateBounded<WebSocketEvent>(
             new BoundedChannelOptions(options.Capacity)
             {
-                FullMode = Policy.ToChannelMode(),
+                FullMode = _policy.ToChannelMode(),
                 SingleReader = true,
                 SingleWriter = true,
             },
@@ -57,8 +58,6 @@ internal sealed class Listener
     public long Id { get; }
 
     public string? Name { get; }
-
-    public OverflowPolicy Policy { get; }
 
     public bool IsRemoved => Volatile.Read(ref _loop.State) == Removed;
 
@@ -92,7 +91,7 @@ internal sealed class Listener
     }
 
     /// <summary>Runs on the dispatcher. False only when a <see cref="OverflowPolicy.Wait"/> queue is full.</summary>
-    public bool TryEnqueue(WebSocketEvent evt) => _queue.Writer.TryWrite(evt) || Policy != OverflowPolicy.Wait || IsRemoved;
+    public bool TryEnqueue(WebSocketEvent evt) => _queue.Writer.TryWrite(evt) || _policy != OverflowPolicy.Wait || IsRemoved;
 
     /// <summary>Runs on the dispatcher: waits for room in a <see cref="OverflowPolicy.Wait"/> queue, or for the listener to go.</summary>
     public async ValueTask EnqueueAsync(WebSocketEvent evt, CancellationToken cancellationToken)

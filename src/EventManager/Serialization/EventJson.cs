@@ -135,42 +135,17 @@ internal static class EventJson
         return data;
     }
 
-    public static string RequiredString(JsonElement parent, string name, string path)
+    public static string RequiredString(JsonElement parent, string name, string path, bool allowEmpty = false)
     {
-        var value = Required(parent, name, path);
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            throw new EventFormatException(path, $"expected a string but found {Describe(value.ValueKind)}.");
-        }
-
-        var text = value.GetString()!;
-        if (text.Length == 0)
-        {
-            throw new EventFormatException(path, "the string must not be empty.");
-        }
-
-        return text;
+        var text = Expect(Required(parent, name, path), path, JsonValueKind.String).GetString()!;
+        return text.Length > 0 || allowEmpty ? text : throw new EventFormatException(path, "the string must not be empty.");
     }
 
-    public static string? OptionalString(JsonElement parent, string name, string path)
-    {
-        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
+    public static string? OptionalString(JsonElement parent, string name, string path) =>
+        TryGetOptional(parent, name, path, JsonValueKind.String, out var value) ? value.GetString() : null;
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new EventFormatException(path, $"expected a string but found {Describe(value.ValueKind)}.");
-    }
-
-    public static double RequiredNumber(JsonElement parent, string name, string path)
-    {
-        var value = Required(parent, name, path);
-        return value.ValueKind == JsonValueKind.Number
-            ? value.GetDouble()
-            : throw new EventFormatException(path, $"expected a number but found {Describe(value.ValueKind)}.");
-    }
+    public static double RequiredNumber(JsonElement parent, string name, string path) =>
+        Expect(Required(parent, name, path), path, JsonValueKind.Number).GetDouble();
 
     public static int RequiredCount(JsonElement parent, string name, string path)
     {
@@ -201,16 +176,12 @@ internal static class EventJson
         return map(text) ?? throw new EventFormatException(path, $"'{text}' is not one of {string.Join(", ", Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()))}.");
     }
 
-    public static IReadOnlyDictionary<string, JsonElement> OptionalObject(JsonElement parent, string name, string path)
+    /// <summary>Reads an optional object of arbitrary fields; <see langword="null"/> when absent or null.</summary>
+    public static IReadOnlyDictionary<string, JsonElement>? OptionalFields(JsonElement parent, string name, string path)
     {
-        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGetOptional(parent, name, path, JsonValueKind.Object, out var value))
         {
-            return EventData.Empty;
-        }
-
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            throw new EventFormatException(path, $"expected an object but found {Describe(value.ValueKind)}.");
+            return null;
         }
 
         var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -219,16 +190,28 @@ internal static class EventJson
             result[property.Name] = property.Value.Clone();
         }
 
-        return result;
+        return new EventData.OwnedFields(result);
     }
 
-    public static JsonElement RequiredProperty(JsonElement parent, string name, string path, JsonValueKind kind)
+    public static JsonElement RequiredProperty(JsonElement parent, string name, string path, JsonValueKind kind) =>
+        Expect(Required(parent, name, path), path, kind);
+
+    /// <summary>False when the field is absent or null; throws when it is present with another kind.</summary>
+    public static bool TryGetOptional(JsonElement parent, string name, string path, JsonValueKind kind, out JsonElement value)
     {
-        var value = Required(parent, name, path);
-        return value.ValueKind == kind
+        if (!parent.TryGetProperty(name, out value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return false;
+        }
+
+        Expect(value, path, kind);
+        return true;
+    }
+
+    public static JsonElement Expect(JsonElement value, string path, JsonValueKind kind) =>
+        value.ValueKind == kind
             ? value
             : throw new EventFormatException(path, $"expected {Describe(kind)} but found {Describe(value.ValueKind)}.");
-    }
 
     private static JsonElement Required(JsonElement parent, string name, string path) =>
         parent.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null

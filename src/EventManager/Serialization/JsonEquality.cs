@@ -2,9 +2,16 @@ using System.Text.Json;
 
 namespace EventManager.Serialization;
 
+/// <summary>Compares the dictionaries inside events by content, so parsed events equal the ones they were written from.</summary>
 internal static class JsonEquality
 {
-    public static bool Equal(IReadOnlyDictionary<string, JsonElement>? left, IReadOnlyDictionary<string, JsonElement>? right)
+    public static bool Equal(IReadOnlyDictionary<string, JsonElement>? left, IReadOnlyDictionary<string, JsonElement>? right) =>
+        Equal(left, right, JsonElement.DeepEquals);
+
+    public static bool Equal<TValue>(IReadOnlyDictionary<string, TValue>? left, IReadOnlyDictionary<string, TValue>? right) =>
+        Equal(left, right, EqualityComparer<TValue>.Default.Equals);
+
+    private static bool Equal<TValue>(IReadOnlyDictionary<string, TValue>? left, IReadOnlyDictionary<string, TValue>? right, Func<TValue, TValue, bool> equals)
     {
         if (ReferenceEquals(left, right))
         {
@@ -18,32 +25,7 @@ internal static class JsonEquality
 
         foreach (var (key, value) in left)
         {
-            if (!right.TryGetValue(key, out var other) || !JsonElement.DeepEquals(value, other))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    public static bool Equal<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> left, IReadOnlyDictionary<TKey, TValue> right)
-        where TKey : notnull
-    {
-        if (ReferenceEquals(left, right))
-        {
-            return true;
-        }
-
-        if (left.Count != right.Count)
-        {
-            return false;
-        }
-
-        var comparer = EqualityComparer<TValue>.Default;
-        foreach (var (key, value) in left)
-        {
-            if (!right.TryGetValue(key, out var other) || !comparer.Equals(value, other))
+            if (!right.TryGetValue(key, out var other) || !equals(value, other))
             {
                 return false;
             }

@@ -48,9 +48,6 @@ public sealed class SystemStatusReporter : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
     }
 
-    /// <summary>The status of the most recent report; <see cref="SystemHealthStatus.Healthy"/> before the first.</summary>
-    public SystemHealthStatus LastStatus { get; private set; }
-
     /// <summary>Starts publishing a report every <see cref="StatusReporterOptions.Interval"/>; the first after one interval. Calling it again does nothing.</summary>
     public void Start()
     {
@@ -98,7 +95,6 @@ public sealed class SystemStatusReporter : IAsyncDisposable
         {
             Timestamp = _manager.TimeProvider.GetUtcNow(),
         };
-        LastStatus = status;
         return _manager.TryPublish(report) ? report : null;
     }
 

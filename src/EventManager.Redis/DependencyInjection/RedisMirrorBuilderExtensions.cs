@@ -1,0 +1,41 @@
+using System.Diagnostics.Metrics;
+using EventManager;
+using EventManager.Redis;
+using EventManager.Redis.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Redis mirror.</summary>
+public static class RedisMirrorBuilderExtensions
+{
+    /// <summary>
+    /// Adds a singleton <see cref="RedisEventMirror"/> for the registered manager, started and stopped with the host. Inject it
+    /// to read its <see cref="RedisEventMirror.Health"/> and metrics. Invalid options throw <see cref="OptionsValidationException"/>
+    /// when the mirror is first resolved. A <see cref="RedisMirrorOptions.InstanceId"/> set here becomes the manager's
+    /// <see cref="EventManagerOptions.InstanceId"/> when that is not set.
+    /// </summary>
+    /// <param name="builder">The builder from <c>AddWebSocketEventManager</c>.</param>
+    /// <param name="configure">Sets options.</param>
+    /// <returns>The builder.</returns>
+    public static EventManagerBuilder AddRedisMirror(this EventManagerBuilder builder, Action<RedisMirrorOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var services = builder.Services;
+        services.AddOptions<RedisMirrorOptions>().Configure(configure);
+        services.AddOptions<EventManagerOptions>()
+            .PostConfigure<IOptions<RedisMirrorOptions>>((manager, mirror) => manager.InstanceId ??= mirror.Value.InstanceId);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisMirrorOptions>, RedisMirrorOptionsValidator>());
+        services.TryAddSingleton(provider => new RedisEventMirror(
+            provider.GetRequiredService<WebSocketEventManager>(),
+            provider.GetRequiredService<IOptions<RedisMirrorOptions>>().Value,
+            provider.GetService<ILogger<RedisEventMirror>>(),
+            provider.GetService<IMeterFactory>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisMirrorHostedService>());
+        return builder;
+    }
+}

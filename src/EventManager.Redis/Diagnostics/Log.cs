@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace EventManager.Redis.Diagnostics;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 101, Message = "Redis mirror of {InstanceId} on '{Channel}': {Previous} -> {Current}.")]
+    public static partial void HealthChanged(ILogger logger, LogLevel level, string instanceId, string channel, RedisMirrorHealth previous, RedisMirrorHealth current);
+
+    [LoggerMessage(102, LogLevel.Warning, "Lost the Redis connection to {EndPoint} ({FailureType}); local delivery continues and outbound events are buffered.")]
+    public static partial void ConnectionLost(ILogger logger, Exception? exception, string? endPoint, string failureType);
+
+    [LoggerMessage(103, LogLevel.Warning, "Writing to Redis failed; {Unsent} events of the batch will be sent again. Further failures of this batch are counted, not logged.")]
+    public static partial void WriteFailed(ILogger logger, Exception exception, int unsent);
+
+    [LoggerMessage(104, LogLevel.Warning, "Skipped a malformed message on Redis channel '{Channel}': {Reason}. {Total} so far; more within a second are logged at Debug.")]
+    public static partial void MalformedInbound(ILogger logger, string channel, string reason, long total);
+
+    [LoggerMessage(105, LogLevel.Debug, "Skipped a malformed message on Redis channel '{Channel}': {Reason}. {Total} so far.")]
+    public static partial void MalformedInboundDetail(ILogger logger, string channel, string reason, long total);
+
+    [LoggerMessage(106, LogLevel.Warning, "After reconnecting, {Subscribed} of the {Expected} subscribers seen before the outage came back within {GracePeriod}; sending the buffered events anyway.")]
+    public static partial void PeersDidNotReturn(ILogger logger, long expected, long subscribed, TimeSpan gracePeriod);
+
+    [LoggerMessage(107, LogLevel.Warning, "The Redis mirror did not send its buffer within {Timeout}; {Unsent} events were dropped.")]
+    public static partial void ShutdownTimedOut(ILogger logger, TimeSpan timeout, int unsent);
+}

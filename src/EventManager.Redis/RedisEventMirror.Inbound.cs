@@ -1,0 +1,105 @@
+using EventManager.Redis.Diagnostics;
+using StackExchange.Redis;
+
+namespace EventManager.Redis;
+
+public sealed partial class RedisEventMirror
+{
+    private static readonly TimeSpan MalformedWarningInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Called by StackExchange.Redis on its reader for each message: checks the size and queues the bytes, so a slow parse or
+    /// a busy manager never holds up the connection.
+    /// </summary>
+    private void OnMessage(RedisChannel channel, RedisValue message)
+    {
+        byte[]? bytes = message;
+        if (bytes is null || bytes.Length == 0)
+        {
+            RejectInbound(channel, "the message is empty");
+            return;
+        }
+
+        if (bytes.Length > _maxMessageBytes)
+        {
+            RejectInbound(channel, $"the message is {bytes.Length} bytes, over the limit of {_maxMessageBytes}");
+            return;
+        }
+
+        _inbound.Writer.TryWrite(bytes);
+    }
+
+    private async Task RunInboundAsync()
+    {
+        var reader = _inbound.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var bytes))
+                {
+                    await ReceiveAsync(bytes).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Stopping gave up waiting; what is still queued was received but not delivered.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The manager stopped; nothing more can be delivered locally.
+        }
+    }
+
+    private async ValueTask ReceiveAsync(byte[] bytes)
+    {
+        WebSocketEvent evt;
+        try
+        {
+            evt = WebSocketEvent.Parse(bytes);
+        }
+        catch (EventFormatException ex)
+        {
+            RejectInbound(_channel, ex.Message);
+            return;
+        }
+
+        if (string.Equals(evt.OriginId, InstanceId, StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _echoes);
+            return;
+        }
+
+        if (!_recentEventIds.TryAdd(evt.EventId))
+        {
+            Interlocked.Increment(ref _duplicates);
+            return;
+        }
+
+        if (evt.OriginId is null)
+        {
+            // Without an origin the local manager would stamp its own, and the event would go back out as if it were ours.
+            evt = evt with { OriginId = RedisMirrorOptions.ExternalOriginId, EventId = evt.EventId };
+        }
+
+        await _manager.PublishAsync(evt, _abort.Token).ConfigureAwait(false);
+        Interlocked.Increment(ref _mirroredIn);
+    }
+
+    private void RejectInbound(RedisChannel channel, string reason)
+    {
+        var total = Interlocked.Increment(ref _malformed);
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastMalformedWarning);
+        if ((last == long.MinValue || _time.GetElapsedTime(last, now) >= MalformedWarningInterval)
+            && Interlocked.CompareExchange(ref _lastMalformedWarning, now, last) == last)
+        {
+            Log.MalformedInbound(_logger, channel.ToString(), reason, total);
+        }
+        else
+        {
+            Log.MalformedInboundDetail(_logger, channel.ToString(), reason, total);
+        }
+    }
+}

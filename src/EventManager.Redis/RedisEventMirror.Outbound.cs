@@ -1,0 +1,256 @@
+using System.Runtime.InteropServices;
+using EventManager.Redis.Diagnostics;
+using StackExchange.Redis;
+
+namespace EventManager.Redis;
+
+public sealed partial class RedisEventMirror
+{
+    private long _expectedReceivers;
+
+    /// <summary>
+    /// Takes local events from the mirror's listener and writes them in batches: whatever is queued, up to the batch size, goes
+    /// out in one pipelined write, so under load a batch fills while the previous one is in flight and when idle nothing waits.
+    /// </summary>
+    private async Task RunOutboundAsync()
+    {
+        var batch = new WebSocketEvent[_maxBatchSize];
+        var writes = new Task<long>[_maxBatchSize];
+        var count = 0;
+        var batchStarted = 0L;
+        var sendNow = false;
+        try
+        {
+            while (!_abort.IsCancellationRequested)
+            {
+                if (!_nextOutbound.IsCompleted)
+                {
+                    if (count > 0 && !sendNow && _maxBatchDelay > TimeSpan.Zero && !_stopping.Task.IsCompleted)
+                    {
+                        var remaining = _maxBatchDelay - _time.GetElapsedTime(batchStarted);
+                        if (remaining > TimeSpan.Zero)
+                        {
+                            await Task.WhenAny(NextOutboundAsTask(), Task.Delay(remaining, _time, _abort.Token), _stopping.Task).ConfigureAwait(false);
+                            continue;
+                        }
+                    }
+
+                    if (count > 0)
+                    {
+                        await SendAsync(batch, writes, count).ConfigureAwait(false);
+                        count = 0;
+                        sendNow = false;
+                        continue;
+                    }
+
+                    if (_stopping.Task.IsCompleted)
+                    {
+                        return;
+                    }
+
+                    if (IsCatchingUp())
+                    {
+                        SetFlags(catchingUp: false);
+                    }
+
+                    await Task.WhenAny(NextOutboundAsTask(), _stopping.Task).ConfigureAwait(false);
+                    continue;
+                }
+
+                var more = await _nextOutbound.ConfigureAwait(false);
+                if (!more)
+                {
+                    _outboundEnded = true;
+                    break;
+                }
+
+                var evt = _outboundEvents.Current;
+#pragma warning disable CA2012 // Kept pending across iterations and consumed once, here or in NextOutboundAsTask.
+                _nextOutbound = _outboundEvents.MoveNextAsync();
+#pragma warning restore CA2012
+                if (count == 0)
+                {
+                    batchStarted = _time.GetTimestamp();
+                }
+
+                batch[count++] = evt;
+                Interlocked.Increment(ref _unsent);
+                sendNow |= _immediateTypes.Matches(evt.EventType);
+                if (count == _maxBatchSize)
+                {
+                    await SendAsync(batch, writes, count).ConfigureAwait(false);
+                    count = 0;
+                    sendNow = false;
+                }
+            }
+
+            if (count > 0)
+            {
+                await SendAsync(batch, writes, count).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_outboundListenerStop.IsCancellationRequested)
+        {
+            _outboundEnded = true;
+        }
+    }
+
+    private Task<bool> NextOutboundAsTask()
+    {
+        // A ValueTask may be awaited once: keep the Task it became so the loop can await it again later.
+        var task = _nextOutbound.AsTask();
+        _nextOutbound = new ValueTask<bool>(task);
+        return task;
+    }
+
+    /// <summary>
+    /// Writes the batch in order, retrying from the first failed write until every event is sent or stopping gives up. Writes
+    /// after a failed one are sent again too, which keeps order; receivers skip the copies by event id.
+    /// </summary>
+    private async Task SendAsync(WebSocketEvent[] batch, Task<long>[] writes, int count)
+    {
+        var sent = 0;
+        var failures = 0;
+        while (sent < count)
+        {
+            if (_abort.IsCancellationRequested)
+            {
+                Interlocked.Add(ref _abandoned, count - sent);
+                Interlocked.Add(ref _unsent, sent - count);
+                break;
+            }
+
+            if (_connection?.IsConnected != true)
+            {
+                SetFlags(catchingUp: true);
+                await WaitAsync(_retryInterval).ConfigureAwait(false);
+                continue;
+            }
+
+            if (IsCatchingUp())
+            {
+                await AwaitPeersAsync().ConfigureAwait(false);
+            }
+
+            for (var i = sent; i < count; i++)
+            {
+                writes[i] = Write(batch[i]);
+            }
+
+            var failedAt = -1;
+            Exception? failure = null;
+            for (var i = sent; i < count; i++)
+            {
+                try
+                {
+                    var receivers = await writes[i].ConfigureAwait(false);
+                    if (failedAt < 0 && (_sessionChannelPrefix is null || batch[i].SessionId is null))
+                    {
+                        Volatile.Write(ref _expectedReceivers, receivers);
+                    }
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+                {
+                    if (failedAt < 0)
+                    {
+                        failedAt = i;
+                        failure = ex;
+                    }
+                }
+            }
+
+            var written = (failedAt < 0 ? count : failedAt) - sent;
+            Interlocked.Add(ref _mirroredOut, written);
+            Interlocked.Add(ref _unsent, -written);
+            sent += written;
+            if (failure is not null)
+            {
+                Interlocked.Increment(ref _redisErrors);
+                if (failures++ == 0)
+                {
+                    Log.WriteFailed(_logger, failure, count - sent);
+                }
+
+                SetFlags(writeFailing: true);
+                await WaitAsync(_retryInterval).ConfigureAwait(false);
+            }
+            else if (failures > 0)
+            {
+                SetFlags(writeFailing: false);
+            }
+        }
+
+        Array.Clear(batch, 0, count);
+        Array.Clear(writes, 0, count);
+    }
+
+    private Task<long> Write(WebSocketEvent evt)
+    {
+        try
+        {
+            var channel = _sessionChannelPrefix is not null && evt.SessionId is not null
+                ? new RedisChannel(_sessionChannelPrefix + evt.SessionId, RedisChannel.PatternMode.Literal)
+                : _channel;
+            return _subscriber!.PublishAsync(channel, Payload(evt));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            return Task.FromException<long>(ex);
+        }
+    }
+
+    /// <summary>The event's cached UTF-8 JSON, the same bytes every local socket sends, without a copy when it is a whole array.</summary>
+    private static byte[] Payload(WebSocketEvent evt)
+    {
+        var json = evt.ToUtf8Json();
+        return MemoryMarshal.TryGetArray(json, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : json.ToArray();
+    }
+
+    private bool IsCatchingUp()
+    {
+        lock (_healthGate)
+        {
+            return _catchingUp;
+        }
+    }
+
+    /// <summary>
+    /// After an outage, holds the buffered events until as many clients are subscribed to the channel as received this
+    /// instance's last write before it, so the other instances are back before the backlog goes out. Gives up after
+    /// <see cref="RedisMirrorOptions.ReconnectGracePeriod"/>, as an instance that has gone for good never returns.
+    /// </summary>
+    private async Task AwaitPeersAsync()
+    {
+        var expected = Volatile.Read(ref _expectedReceivers);
+        if (expected <= 0 || _reconnectGracePeriod == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var started = _time.GetTimestamp();
+        long subscribed = 0;
+        while (!_abort.IsCancellationRequested && _time.GetElapsedTime(started) < _reconnectGracePeriod)
+        {
+            try
+            {
+                var server = _connection!.GetServer(_subscriber!.IdentifyEndpoint(_channel) ?? _connection.GetEndPoints()[0]);
+                subscribed = await server.SubscriptionSubscriberCountAsync(_channel).ConfigureAwait(false);
+                if (subscribed >= expected)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Interlocked.Increment(ref _redisErrors);
+            }
+
+            await WaitAsync(TimeSpan.FromMilliseconds(20)).ConfigureAwait(false);
+        }
+
+        Log.PeersDidNotReturn(_logger, expected, subscribed, _reconnectGracePeriod);
+        Volatile.Write(ref _expectedReceivers, subscribed);
+    }
+}

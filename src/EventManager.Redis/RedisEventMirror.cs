@@ -1,0 +1,391 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using EventManager.Redis.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace EventManager.Redis;
+
+/// <summary>
+/// Mirrors a <see cref="WebSocketEventManager"/> through Redis pub/sub, so that an event published in any instance reaches the
+/// listeners of every instance once.
+/// </summary>
+/// <remarks>
+/// Outbound, the mirror is a listener of its manager with a bounded queue: every event first published here is written to
+/// Redis in pipelined batches, and publishing never waits for Redis. Inbound, every message on the channel is parsed and
+/// published to the local manager keeping its origin id, event id and timestamp; this instance's own events coming back
+/// are skipped. When Redis is down, local delivery goes on, local events wait in the bounded buffer (overflow counted) and
+/// are sent in order once the connection is back. See <c>docs/redis.md</c>.
+/// </remarks>
+public sealed partial class RedisEventMirror : IAsyncDisposable
+{
+    private static long s_mirrors;
+
+    private readonly WebSocketEventManager _manager;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ConfigurationOptions _configuration;
+    private readonly RedisChannel _channel;
+    private readonly RedisChannel _sessionPattern;
+    private readonly string? _sessionChannelPrefix;
+    private readonly string _listenerName;
+    private readonly int _maxBatchSize;
+    private readonly TimeSpan _maxBatchDelay;
+    private readonly EventTypeMatcher _immediateTypes;
+    private readonly int _maxMessageBytes;
+    private readonly TimeSpan _reconnectGracePeriod;
+    private readonly TimeSpan _retryInterval;
+    private readonly TimeSpan _shutdownTimeout;
+    private readonly Channel<byte[]> _inbound;
+    private readonly RecentEventIds _recentEventIds;
+    private readonly IAsyncEnumerator<WebSocketEvent> _outboundEvents;
+    private readonly TaskCompletionSource _stopping = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _outboundListenerStop = new();
+    private readonly Lock _healthGate = new();
+    private readonly RedisMirrorInstruments _instruments;
+    private ValueTask<bool> _nextOutbound;
+    private ConnectionMultiplexer? _connection;
+    private ISubscriber? _subscriber;
+    private Task _outboundLoop = Task.CompletedTask;
+    private Task _inboundLoop = Task.CompletedTask;
+    private RedisMirrorHealth _health = RedisMirrorHealth.Starting;
+    private bool _started;
+    private bool _stopped;
+    private bool _catchingUp;
+    private bool _writeFailing;
+    private int _disposeState;
+    private long _mirroredOut;
+    private long _mirroredIn;
+    private long _echoes;
+    private long _duplicates;
+    private long _malformed;
+    private long _inboundDropped;
+    private long _redisErrors;
+    private long _reconnects;
+    private long _abandoned;
+    private int _unsent;
+    private bool _outboundEnded;
+    private long _lastMalformedWarning = long.MinValue;
+    private ListenerMetrics? _finalListenerFigures;
+
+    internal RedisEventMirror(WebSocketEventManager manager, RedisMirrorOptions options, ILogger<RedisEventMirror>? logger, IMeterFactory? meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.InstanceId is not null && options.InstanceId != manager.InstanceId)
+        {
+            throw new ArgumentException(
+                $"{nameof(RedisMirrorOptions)}.{nameof(RedisMirrorOptions.InstanceId)} is '{options.InstanceId}' but the manager's InstanceId is '{manager.InstanceId}'; the mirror marks events with the manager's id, so leave it null or set the same id in EventManagerOptions.",
+                nameof(options));
+        }
+
+        _manager = manager;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _time = manager.TimeProvider;
+        _configuration = options.ParsedConfiguration();
+        _channel = new RedisChannel(options.Channel, RedisChannel.PatternMode.Literal);
+        if (options.UseSessionChannels)
+        {
+            _sessionChannelPrefix = options.Channel + ":session:";
+            _sessionPattern = new RedisChannel(_sessionChannelPrefix + "*", RedisChannel.PatternMode.Pattern);
+        }
+
+        _maxBatchSize = options.MaxBatchSize;
+        _maxBatchDelay = options.MaxBatchDelay;
+        _immediateTypes = new EventTypeMatcher(options.ImmediateEventTypes);
+        _maxMessageBytes = options.MaxMessageBytes;
+        _reconnectGracePeriod = options.ReconnectGracePeriod;
+        _retryInterval = options.RetryInterval;
+        _shutdownTimeout = options.ShutdownTimeout;
+        _recentEventIds = new RecentEventIds(Math.Max(16_384, 4 * options.MaxBatchSize));
+        _inbound = System.Threading.Channels.Channel.CreateBounded<byte[]>(
+            new BoundedChannelOptions(options.InboundBufferSize) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Interlocked.Increment(ref _inboundDropped));
+        _listenerName = $"redis-mirror:{options.Channel}:{Interlocked.Increment(ref s_mirrors)}";
+
+        // Own events only: events that came in from Redis carry another instance's origin and must not go back out.
+        var instanceId = manager.InstanceId;
+        _outboundEvents = manager.ReadEventsAsync(new ListenerOptions
+        {
+            Name = _listenerName,
+            Capacity = options.OutboundBufferSize,
+            OverflowPolicy = options.OutboundOverflowPolicy,
+            Filter = evt => string.Equals(evt.OriginId, instanceId, StringComparison.Ordinal),
+        }).GetAsyncEnumerator(_outboundListenerStop.Token);
+
+        // Starting the enumeration registers the listener now, so events published while connecting are buffered. The
+        // pending ValueTask is kept, and consumed once, by the outbound loop.
+#pragma warning disable CA2012
+        _nextOutbound = _outboundEvents.MoveNextAsync();
+#pragma warning restore CA2012
+        _instruments = new RedisMirrorInstruments(this, meterFactory);
+    }
+
+    /// <summary>The id of the manager's instance, which marks its events in Redis.</summary>
+    public string InstanceId => _manager.InstanceId;
+
+    /// <summary>The pub/sub channel the mirror publishes and subscribes to.</summary>
+    public string Channel => _channel.ToString();
+
+    /// <summary>How well the mirror is working now. Changes are logged (Information when connected, Warning otherwise).</summary>
+    public RedisMirrorHealth Health
+    {
+        get
+        {
+            lock (_healthGate)
+            {
+                return _health;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Connects to Redis, subscribes and starts mirroring <paramref name="manager"/>. If Redis is unreachable this returns after
+    /// the configuration's connect timeout in <see cref="RedisMirrorHealth.LocalOnly"/> and keeps trying in the background.
+    /// </summary>
+    /// <param name="manager">The manager to mirror; disposing the mirror does not dispose it.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="logger">Where state changes and malformed messages are logged; nowhere when <see langword="null"/>.</param>
+    /// <param name="meterFactory">Creates the <c>EventManager.Redis</c> meter; a standalone meter when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Abandons the start; the partly started mirror is disposed.</param>
+    /// <returns>The running mirror. Dispose it to stop.</returns>
+    /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public static async Task<RedisEventMirror> StartAsync(
+        WebSocketEventManager manager,
+        RedisMirrorOptions options,
+        ILogger<RedisEventMirror>? logger = null,
+        IMeterFactory? meterFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        var mirror = new RedisEventMirror(manager, options, logger, meterFactory);
+        try
+        {
+            await mirror.StartCoreAsync(cancellationToken).ConfigureAwait(false);
+            return mirror;
+        }
+        catch
+        {
+            await mirror.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Takes a snapshot of the counters. The same figures are on the <c>EventManager.Redis</c> meter.</summary>
+    /// <returns>The snapshot.</returns>
+    public RedisMirrorMetrics GetMetrics()
+    {
+        var listener = Volatile.Read(ref _finalListenerFigures) ?? FindListenerFigures();
+        return new RedisMirrorMetrics(
+            Health,
+            Interlocked.Read(ref _mirroredOut),
+            Interlocked.Read(ref _mirroredIn),
+            Interlocked.Read(ref _echoes),
+            Interlocked.Read(ref _duplicates),
+            Interlocked.Read(ref _malformed),
+            Interlocked.Read(ref _inboundDropped),
+            Interlocked.Read(ref _redisErrors),
+            Interlocked.Read(ref _reconnects),
+            (listener?.Pending ?? 0) + Volatile.Read(ref _unsent),
+            (listener?.Dropped ?? 0) + Interlocked.Read(ref _abandoned));
+    }
+
+    /// <summary>
+    /// Stops mirroring: unsubscribes, sends what is buffered within <see cref="RedisMirrorOptions.ShutdownTimeout"/> (the rest is
+    /// counted as dropped) and closes the connection. The manager keeps running. Calling it again does nothing.
+    /// </summary>
+    /// <returns>A task that completes when the mirror has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposeState, 1) != 0)
+        {
+            return;
+        }
+
+        if (_subscriber is not null)
+        {
+            try
+            {
+                await _subscriber.UnsubscribeAllAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Unreachable Redis has no subscription to end; the connection is closed below anyway.
+            }
+        }
+
+        _inbound.Writer.TryComplete();
+        _stopping.TrySetResult();
+        try
+        {
+            await Task.WhenAll(_outboundLoop, _inboundLoop).WaitAsync(_shutdownTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.ShutdownTimedOut(_logger, _shutdownTimeout, GetMetrics().OutboundBufferDepth);
+        }
+
+        await _abort.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_outboundLoop, _inboundLoop).ConfigureAwait(false);
+        await StopOutboundListenerAsync().ConfigureAwait(false);
+        if (_connection is not null)
+        {
+            await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+            _connection.Dispose();
+        }
+
+        lock (_healthGate)
+        {
+            _stopped = true;
+        }
+
+        RefreshHealth();
+        _instruments.Dispose();
+        _abort.Dispose();
+    }
+
+    internal async Task StartCoreAsync(CancellationToken cancellationToken)
+    {
+        _connection = await ConnectionMultiplexer.ConnectAsync(_configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+        _connection.ConnectionFailed += OnConnectionFailed;
+        _connection.ConnectionRestored += OnConnectionRestored;
+        _subscriber = _connection.GetSubscriber();
+
+        // StackExchange.Redis keeps these subscriptions and renews them on every reconnect, including a first connection
+        // made after a start that found no server.
+        await _subscriber.SubscribeAsync(_channel, OnMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_sessionChannelPrefix is not null)
+        {
+            await _subscriber.SubscribeAsync(_sessionPattern, OnMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        lock (_healthGate)
+        {
+            _started = true;
+        }
+
+        RefreshHealth();
+        _outboundLoop = Task.Run(RunOutboundAsync, CancellationToken.None);
+        _inboundLoop = Task.Run(RunInboundAsync, CancellationToken.None);
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != StackExchange.Redis.ConnectionType.Interactive)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _redisErrors);
+        Log.ConnectionLost(_logger, e.Exception, e.EndPoint?.ToString(), e.FailureType.ToString());
+        lock (_healthGate)
+        {
+            _catchingUp = true;
+        }
+
+        RefreshHealth();
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != StackExchange.Redis.ConnectionType.Interactive)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _reconnects);
+        RefreshHealth();
+    }
+
+    private void RefreshHealth()
+    {
+        RedisMirrorHealth previous;
+        RedisMirrorHealth next;
+        var connected = _connection?.IsConnected == true;
+        lock (_healthGate)
+        {
+            previous = _health;
+            next = _stopped ? RedisMirrorHealth.Stopped
+                : !_started ? RedisMirrorHealth.Starting
+                : !connected ? RedisMirrorHealth.LocalOnly
+                : _catchingUp || _writeFailing ? RedisMirrorHealth.Degraded
+                : RedisMirrorHealth.Connected;
+            _health = next;
+        }
+
+        if (next != previous)
+        {
+            Log.HealthChanged(_logger, next == RedisMirrorHealth.Connected || next == RedisMirrorHealth.Stopped ? LogLevel.Information : LogLevel.Warning, InstanceId, Channel, previous, next);
+        }
+    }
+
+    private void SetFlags(bool? catchingUp = null, bool? writeFailing = null)
+    {
+        lock (_healthGate)
+        {
+            _catchingUp = catchingUp ?? _catchingUp;
+            _writeFailing = writeFailing ?? _writeFailing;
+        }
+
+        RefreshHealth();
+    }
+
+    private ListenerMetrics? FindListenerFigures()
+    {
+        foreach (var listener in _manager.GetMetrics().Listeners)
+        {
+            if (listener.Name == _listenerName)
+            {
+                return listener;
+            }
+        }
+
+        return null;
+    }
+
+    private async ValueTask StopOutboundListenerAsync()
+    {
+        var figures = FindListenerFigures();
+        if (figures is not null)
+        {
+            // Removing the listener drops what it still holds; count those as never sent.
+            Volatile.Write(ref _finalListenerFigures, figures with { Dropped = figures.Dropped + figures.Pending, Pending = 0 });
+        }
+        else
+        {
+            Volatile.Write(ref _finalListenerFigures, new ListenerMetrics(0, _listenerName, 0, 0, 0, 0));
+        }
+
+        // An async iterator cannot be disposed while a MoveNextAsync is pending: cancel it, then let it finish.
+        await _outboundListenerStop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_outboundEnded && await _nextOutbound.ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _abandoned);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The expected end of the enumeration.
+        }
+
+        await _outboundEvents.DisposeAsync().ConfigureAwait(false);
+        _outboundListenerStop.Dispose();
+    }
+
+    private async Task WaitAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _abort.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping cut the wait short; the caller checks the abort token.
+        }
+    }
+}

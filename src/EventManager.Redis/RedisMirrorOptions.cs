@@ -1,0 +1,179 @@
+using StackExchange.Redis;
+
+namespace EventManager.Redis;
+
+/// <summary>Settings of a <see cref="RedisEventMirror"/>. Every property has a documented default; invalid values throw naming the property.</summary>
+public sealed class RedisMirrorOptions
+{
+    /// <summary>The default of <see cref="Channel"/>, as in the original Python design.</summary>
+    public const string DefaultChannel = "websocket_events";
+
+    /// <summary>The default of <see cref="OutboundBufferSize"/>.</summary>
+    public const int DefaultOutboundBufferSize = 100_000;
+
+    /// <summary>The default of <see cref="InboundBufferSize"/>.</summary>
+    public const int DefaultInboundBufferSize = 10_000;
+
+    /// <summary>The default of <see cref="MaxBatchSize"/>.</summary>
+    public const int DefaultMaxBatchSize = 50;
+
+    /// <summary>The default of <see cref="MaxMessageBytes"/>: 1 MiB.</summary>
+    public const int DefaultMaxMessageBytes = 1024 * 1024;
+
+    /// <summary>The <see cref="WebSocketEvent.OriginId"/> given to inbound events whose publisher wrote none, such as <c>redis-cli</c>.</summary>
+    public const string ExternalOriginId = "external";
+
+    /// <summary>The default of <see cref="ReconnectGracePeriod"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultReconnectGracePeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>The default of <see cref="RetryInterval"/>: 250 milliseconds.</summary>
+    public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The default of <see cref="ShutdownTimeout"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The StackExchange.Redis configuration string: endpoints and settings such as
+    /// <c>"redis1:6379,password=secret,ssl=true"</c>. Default <c>"localhost:6379"</c>. <c>abortConnect</c> is always treated
+    /// as <see langword="false"/>: a mirror whose server is down starts anyway, keeps local delivery going and connects later.
+    /// </summary>
+    public string Configuration { get; set; } = "localhost:6379";
+
+    /// <summary>The pub/sub channel the instances share. Default <see cref="DefaultChannel"/>.</summary>
+    public string Channel { get; set; } = DefaultChannel;
+
+    /// <summary>
+    /// When <see langword="true"/>, an event with a <see cref="WebSocketEvent.SessionId"/> is published on
+    /// <c>&lt;Channel&gt;:session:&lt;SessionId&gt;</c> instead of <see cref="Channel"/>, so a consumer can subscribe to one
+    /// session; the mirror itself listens to both. Default <see langword="false"/>.
+    /// </summary>
+    public bool UseSessionChannels { get; set; }
+
+    /// <summary>
+    /// The id that marks this instance's events in Redis. Default <see langword="null"/>: the manager's
+    /// <see cref="WebSocketEventManager.InstanceId"/>, which is what the mirror uses in any case; a different value is rejected.
+    /// With dependency injection, setting it here sets the manager's id when that is not set.
+    /// </summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>
+    /// How many local events may wait to be sent, for example while Redis is down. Default <see cref="DefaultOutboundBufferSize"/>;
+    /// from 1 to <see cref="ListenerOptions.MaxCapacity"/>.
+    /// </summary>
+    public int OutboundBufferSize { get; set; } = DefaultOutboundBufferSize;
+
+    /// <summary>
+    /// What happens to a new local event when the outbound buffer is full: <see cref="OverflowPolicy.DropOldest"/> (default) or
+    /// <see cref="OverflowPolicy.DropNewest"/>; either way the drop is counted. <see cref="OverflowPolicy.Wait"/> is rejected,
+    /// because publishing must never wait for Redis.
+    /// </summary>
+    public OverflowPolicy OutboundOverflowPolicy { get; set; } = OverflowPolicy.DropOldest;
+
+    /// <summary>The most events sent in one pipelined write. Default <see cref="DefaultMaxBatchSize"/>; from 1 to 10,000.</summary>
+    public int MaxBatchSize { get; set; } = DefaultMaxBatchSize;
+
+    /// <summary>
+    /// How long a batch may wait to fill before it is sent. Default <see cref="TimeSpan.Zero"/>: send what is queued as soon
+    /// as the previous write is done, which batches under load and adds no delay when idle. <c>TimeSpan.FromSeconds(1)</c>
+    /// gives the buffered publisher of the admin-panel design (50 events or 1 second). At most one minute.
+    /// </summary>
+    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Event types that end a waiting batch at once, as exact names, prefixes such as <c>system.*</c>, or <c>*</c>; only matters
+    /// when <see cref="MaxBatchDelay"/> is positive. Default empty.
+    /// </summary>
+    public IList<string> ImmediateEventTypes { get; } = [];
+
+    /// <summary>
+    /// How many received messages may wait to be parsed and published locally; when full the oldest is dropped and counted.
+    /// Default <see cref="DefaultInboundBufferSize"/>; from 1 to <see cref="ListenerOptions.MaxCapacity"/>.
+    /// </summary>
+    public int InboundBufferSize { get; set; } = DefaultInboundBufferSize;
+
+    /// <summary>Received messages longer than this are counted as malformed and skipped. Default <see cref="DefaultMaxMessageBytes"/>; at least 64.</summary>
+    public int MaxMessageBytes { get; set; } = DefaultMaxMessageBytes;
+
+    /// <summary>
+    /// After Redis comes back, how long the mirror holds its buffered events while waiting for the other instances it last
+    /// saw to resubscribe, so they do not miss what it sends. Default <see cref="DefaultReconnectGracePeriod"/>; zero sends at once.
+    /// </summary>
+    public TimeSpan ReconnectGracePeriod { get; set; } = DefaultReconnectGracePeriod;
+
+    /// <summary>How long the mirror waits between attempts while Redis is unreachable. Default <see cref="DefaultRetryInterval"/>; positive, at most one minute.</summary>
+    public TimeSpan RetryInterval { get; set; } = DefaultRetryInterval;
+
+    /// <summary>How long stopping may spend sending what is buffered; what is left after that is counted as dropped. Default <see cref="DefaultShutdownTimeout"/>; not negative.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+
+    internal ConfigurationOptions ParsedConfiguration()
+    {
+        ConfigurationOptions parsed;
+        try
+        {
+            parsed = ConfigurationOptions.Parse(Configuration);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(Configuration)} is not a valid StackExchange.Redis configuration: {ex.Message}", nameof(Configuration), ex);
+        }
+
+        if (parsed.EndPoints.Count == 0)
+        {
+            throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(Configuration)} names no endpoint; give at least host:port.", nameof(Configuration));
+        }
+
+        parsed.AbortOnConnectFail = false;
+        return parsed;
+    }
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Configuration))
+        {
+            throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(Configuration)} must not be empty.", nameof(Configuration));
+        }
+
+        ParsedConfiguration();
+        if (string.IsNullOrWhiteSpace(Channel) || Channel.Contains('*', StringComparison.Ordinal) || Channel.Any(char.IsControl))
+        {
+            throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(Channel)} must be a non-blank name without '*' or control characters.", nameof(Channel));
+        }
+
+        if (InstanceId is not null && (string.IsNullOrWhiteSpace(InstanceId) || InstanceId.Length > 128))
+        {
+            throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(InstanceId)} must be null or 1 to 128 non-blank characters.", nameof(InstanceId));
+        }
+
+        InRange(OutboundBufferSize, 1, ListenerOptions.MaxCapacity, nameof(OutboundBufferSize));
+        if (OutboundOverflowPolicy is not (OverflowPolicy.DropOldest or OverflowPolicy.DropNewest))
+        {
+            throw new ArgumentOutOfRangeException(nameof(OutboundOverflowPolicy), OutboundOverflowPolicy, $"{nameof(RedisMirrorOptions)}.{nameof(OutboundOverflowPolicy)} must be DropOldest or DropNewest; publishing never waits for Redis.");
+        }
+
+        InRange(MaxBatchSize, 1, 10_000, nameof(MaxBatchSize));
+        InRange(MaxBatchDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1), nameof(MaxBatchDelay));
+        foreach (var type in ImmediateEventTypes)
+        {
+            if (string.IsNullOrWhiteSpace(type))
+            {
+                throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(ImmediateEventTypes)} must not contain blank entries.", nameof(ImmediateEventTypes));
+            }
+        }
+
+        InRange(InboundBufferSize, 1, ListenerOptions.MaxCapacity, nameof(InboundBufferSize));
+        InRange(MaxMessageBytes, 64, int.MaxValue, nameof(MaxMessageBytes));
+        InRange(ReconnectGracePeriod, TimeSpan.Zero, TimeSpan.FromMinutes(10), nameof(ReconnectGracePeriod));
+        InRange(RetryInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1), nameof(RetryInterval));
+        InRange(ShutdownTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(10), nameof(ShutdownTimeout));
+    }
+
+    private static void InRange<T>(T value, T min, T max, string name)
+        where T : IComparable<T>
+    {
+        if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{nameof(RedisMirrorOptions)}.{name} must be between {min} and {max}.");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+
+namespace EventManager.Redis.Tests.Support;
+
+/// <summary>A manager with a Redis mirror and a listener that records every event it delivers, as one process of a deployment would have.</summary>
+internal sealed class MirroredInstance : IAsyncDisposable
+{
+    private MirroredInstance(WebSocketEventManager manager, CapturingLogger<RedisEventMirror> logger)
+    {
+        Manager = manager;
+        Logger = logger;
+        manager.AddListener(Received.Enqueue, new ListenerOptions { Capacity = ListenerOptions.MaxCapacity, Name = "recorder" });
+    }
+
+    public WebSocketEventManager Manager { get; }
+
+    public RedisEventMirror Mirror { get; private set; } = null!;
+
+    public CapturingLogger<RedisEventMirror> Logger { get; }
+
+    public ConcurrentQueue<WebSocketEvent> Received { get; } = new();
+
+    public static async Task<MirroredInstance> StartAsync(string configuration, Action<RedisMirrorOptions>? configure = null, string? instanceId = null)
+    {
+        var instance = new MirroredInstance(new WebSocketEventManager(new EventManagerOptions { InstanceId = instanceId }), new CapturingLogger<RedisEventMirror>());
+        var options = new RedisMirrorOptions { Configuration = configuration, RetryInterval = TimeSpan.FromMilliseconds(50) };
+        configure?.Invoke(options);
+        instance.Mirror = await RedisEventMirror.StartAsync(instance.Manager, options, instance.Logger);
+        return instance;
+    }
+
+    public IEnumerable<WebSocketEvent> ReceivedFrom(MirroredInstance other) => Received.Where(e => e.OriginId == other.Manager.InstanceId);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Mirror.DisposeAsync();
+        await Manager.DisposeAsync();
+    }
+}

@@ -6,7 +6,8 @@ namespace EventManager.Redis;
 
 public sealed partial class RedisEventMirror
 {
-    private long _expectedReceivers;
+    // Subscribers that received the last write on the main channel, us included; -1 until a write has succeeded.
+    private long _expectedReceivers = -1;
 
     /// <summary>
     /// Takes local events from the mirror's listener and writes them in batches: whatever is queued, up to the batch size, goes
@@ -45,6 +46,8 @@ public sealed partial class RedisEventMirror
 
                     if (_stopping.Task.IsCompleted)
                     {
+                        // Stopping and nothing queued: what is dispatched from now on is not mirrored.
+                        _acceptingOutbound = false;
                         return;
                     }
 
@@ -171,7 +174,7 @@ public sealed partial class RedisEventMirror
                     Log.WriteFailed(_logger, failure, count - sent);
                 }
 
-                SetFlags(writeFailing: true);
+                SetFlags(catchingUp: true, writeFailing: true);
                 await WaitAsync(_retryInterval).ConfigureAwait(false);
             }
             else if (failures > 0)
@@ -218,13 +221,15 @@ public sealed partial class RedisEventMirror
 
     /// <summary>
     /// After an outage, holds the buffered events until as many clients are subscribed to the channel as received this
-    /// instance's last write before it, so the other instances are back before the backlog goes out. Gives up after
-    /// <see cref="RedisMirrorOptions.ReconnectGracePeriod"/>, as an instance that has gone for good never returns.
+    /// instance's last write before it (or, when nothing was ever written, one besides this instance), so the other instances
+    /// are back before the backlog goes out. Gives up after <see cref="RedisMirrorOptions.ReconnectGracePeriod"/>, as an
+    /// instance that has gone for good never returns.
     /// </summary>
     private async Task AwaitPeersAsync()
     {
-        var expected = Volatile.Read(ref _expectedReceivers);
-        if (expected <= 0 || _reconnectGracePeriod == TimeSpan.Zero)
+        var last = Volatile.Read(ref _expectedReceivers);
+        var expected = last < 0 ? 2 : last;
+        if (expected <= 1 || _reconnectGracePeriod == TimeSpan.Zero)
         {
             return;
         }

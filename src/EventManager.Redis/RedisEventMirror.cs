@@ -67,6 +67,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     private long _abandoned;
     private int _unsent;
     private bool _outboundEnded;
+    private volatile bool _acceptingOutbound = true;
     private long _lastMalformedWarning = long.MinValue;
     private ListenerMetrics? _finalListenerFigures;
 
@@ -113,7 +114,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
             Name = _listenerName,
             Capacity = options.OutboundBufferSize,
             OverflowPolicy = options.OutboundOverflowPolicy,
-            Filter = evt => string.Equals(evt.OriginId, instanceId, StringComparison.Ordinal),
+            Filter = evt => _acceptingOutbound && string.Equals(evt.OriginId, instanceId, StringComparison.Ordinal),
         }).GetAsyncEnumerator(_outboundListenerStop.Token);
 
         // Starting the enumeration registers the listener now, so events published while connecting are buffered. The
@@ -230,6 +231,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
 
         await _abort.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_outboundLoop, _inboundLoop).ConfigureAwait(false);
+        _acceptingOutbound = false;
         await StopOutboundListenerAsync().ConfigureAwait(false);
         if (_connection is not null)
         {
@@ -281,11 +283,6 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
 
         Interlocked.Increment(ref _redisErrors);
         Log.ConnectionLost(_logger, e.Exception, e.EndPoint?.ToString(), e.FailureType.ToString());
-        lock (_healthGate)
-        {
-            _catchingUp = true;
-        }
-
         RefreshHealth();
     }
 
@@ -346,26 +343,34 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// Counts what the listener still holds as never sent, then ends it. The filter is closed by now, so the queue only shrinks:
+    /// take what is left through the enumerator, which keeps the count exact, and cancel once it is empty. Only events
+    /// dispatched in the moment between the outbound loop's last look and the filter closing are left here.
+    /// </summary>
     private async ValueTask StopOutboundListenerAsync()
     {
-        var figures = FindListenerFigures();
-        if (figures is not null)
+        while (!_outboundEnded && (_nextOutbound.IsCompleted || FindListenerFigures()?.Pending > 0))
         {
-            // Removing the listener drops what it still holds; count those as never sent.
-            Volatile.Write(ref _finalListenerFigures, figures with { Dropped = figures.Dropped + figures.Pending, Pending = 0 });
-        }
-        else
-        {
-            Volatile.Write(ref _finalListenerFigures, new ListenerMetrics(0, _listenerName, 0, 0, 0, 0));
+            if (!await _nextOutbound.ConfigureAwait(false))
+            {
+                _outboundEnded = true;
+                break;
+            }
+
+            Interlocked.Increment(ref _abandoned);
+#pragma warning disable CA2012 // Consumed once, by this loop or below.
+            _nextOutbound = _outboundEvents.MoveNextAsync();
+#pragma warning restore CA2012
         }
 
-        // An async iterator cannot be disposed while a MoveNextAsync is pending: cancel it, then let it finish.
+        Volatile.Write(ref _finalListenerFigures, FindListenerFigures() ?? new ListenerMetrics(0, _listenerName, 0, 0, 0, 0));
         await _outboundListenerStop.CancelAsync().ConfigureAwait(false);
         try
         {
-            if (!_outboundEnded && await _nextOutbound.ConfigureAwait(false))
+            if (!_outboundEnded)
             {
-                Interlocked.Increment(ref _abandoned);
+                await _nextOutbound.ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

@@ -12,7 +12,7 @@ public sealed class RedisMirrorOptions
     public const int DefaultOutboundBufferSize = 100_000;
 
     /// <summary>The default of <see cref="InboundBufferSize"/>.</summary>
-    public const int DefaultInboundBufferSize = 10_000;
+    public const int DefaultInboundBufferSize = 100_000;
 
     /// <summary>The default of <see cref="MaxBatchSize"/>.</summary>
     public const int DefaultMaxBatchSize = 50;

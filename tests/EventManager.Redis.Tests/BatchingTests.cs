@@ -1,0 +1,79 @@
+using EventManager.Redis.Tests.Support;
+
+namespace EventManager.Redis.Tests;
+
+[TestFixture]
+[CancelAfter(60_000)]
+public sealed class BatchingTests
+{
+    private RedisServer _server = null!;
+    private ManualTimeProvider _time = null!;
+    private WebSocketEventManager _manager = null!;
+    private RedisEventMirror _mirror = null!;
+    private MirroredInstance _receiver = null!;
+
+    [SetUp]
+    public async Task Start()
+    {
+        _server = await RedisServer.StartAsync();
+        _time = new ManualTimeProvider();
+        _manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = _time });
+        var options = new RedisMirrorOptions
+        {
+            Configuration = _server.Configuration,
+            MaxBatchSize = 50,
+            MaxBatchDelay = TimeSpan.FromSeconds(1),
+            ImmediateEventTypes = { "system.*" },
+        };
+        _mirror = await RedisEventMirror.StartAsync(_manager, options);
+        _receiver = await MirroredInstance.StartAsync(_server.Configuration);
+    }
+
+    [TearDown]
+    public async Task Stop()
+    {
+        await _receiver.DisposeAsync();
+        await _mirror.DisposeAsync();
+        await _manager.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Publish_FewerEventsThanABatch_WaitForTheDelay()
+    {
+        Publish(10, "ordinary");
+        await Eventually.Until(() => _mirror.GetMetrics().OutboundBufferDepth == 10, "the events wait in a batch");
+        Assert.That(_mirror.GetMetrics().MirroredOut, Is.Zero);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        await Eventually.Until(() => _receiver.Received.Count == 10, "the batch went out when the delay passed");
+    }
+
+    [Test]
+    public async Task Publish_AFullBatch_GoesOutWithoutWaiting()
+    {
+        Publish(50, "ordinary");
+
+        await Eventually.Until(() => _receiver.Received.Count == 50, "the full batch went out");
+        Assert.That(_time.GetUtcNow(), Is.EqualTo(new ManualTimeProvider().GetUtcNow()), "no time had to pass");
+    }
+
+    [Test]
+    public async Task Publish_AnImmediateEventType_SendsTheWaitingBatchAtOnce()
+    {
+        Publish(3, "ordinary");
+        Publish(1, "system.alert");
+
+        await Eventually.Until(() => _receiver.Received.Count == 4, "the immediate event took the batch out");
+        Assert.That(_receiver.Received.Select(e => e.EventType), Is.EqualTo(new[] { "ordinary", "ordinary", "ordinary", "system.alert" }));
+    }
+
+    private void Publish(int count, string type)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _manager.Publish(new CustomEvent(type));
+        }
+    }
+}

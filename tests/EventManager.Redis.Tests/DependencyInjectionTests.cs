@@ -1,0 +1,66 @@
+using EventManager.Redis.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EventManager.Redis.Tests;
+
+[TestFixture]
+[CancelAfter(60_000)]
+public sealed class DependencyInjectionTests
+{
+    [Test]
+    public async Task AddRedisMirror_WithTheHost_StartsConnectedAndStopsWithIt()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddWebSocketEventManager().AddRedisMirror(o => (o.Configuration, o.InstanceId, o.Channel) = (server.Configuration, "service-1", "di-test"));
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        var mirror = host.Services.GetRequiredService<RedisEventMirror>();
+        var manager = host.Services.GetRequiredService<WebSocketEventManager>();
+        var received = new TaskCompletionSource<WebSocketEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(received.SetResult);
+        await server.CliAsync("PUBLISH", "di-test", """{"event_type":"ping","event_id":"from-cli","data":{}}""");
+        var evt = await Eventually.Within(received.Task, "the event published through redis-cli");
+        await host.StopAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(evt.EventId, Is.EqualTo("from-cli"));
+            Assert.That(manager.InstanceId, Is.EqualTo("service-1"), "the mirror's instance id became the manager's");
+            Assert.That(mirror.Health, Is.EqualTo(RedisMirrorHealth.Stopped));
+        });
+    }
+
+    [Test]
+    public void AddRedisMirror_InvalidOptions_FailTheHostStartNamingTheField()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddWebSocketEventManager().AddRedisMirror(o => o.MaxBatchSize = 0);
+        using var host = builder.Build();
+
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync())!;
+
+        Assert.That(error.Message, Does.Contain(nameof(RedisMirrorOptions.MaxBatchSize)));
+    }
+
+    [Test]
+    public void AddRedisMirror_CalledTwice_RegistersOneMirrorAndOneHostedService()
+    {
+        var services = new ServiceCollection();
+        var builder = services.AddWebSocketEventManager();
+        builder.AddRedisMirror(o => o.Channel = "first");
+        builder.AddRedisMirror(o => o.MaxBatchSize = 7);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(services.Count(d => d.ServiceType == typeof(RedisEventMirror)), Is.EqualTo(1));
+            Assert.That(services.Count(d => d.ServiceType == typeof(IHostedService)), Is.EqualTo(1));
+        });
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<RedisMirrorOptions>>().Value;
+        Assert.That((options.Channel, options.MaxBatchSize), Is.EqualTo(("first", 7)));
+    }
+}

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test project and ends with "N passed, N failed" read from the test results.
-# Installs what the tests run against when it is missing: Debian's redis-server (the Redis tests start private servers
-# from it on free loopback ports).
+# First installs what the tests run against when it is missing (see install-dependencies.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,19 +9,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
-install_packages() {
-  local sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
-}
-
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-  echo "Installing redis-server (Debian package) for the Redis tests..."
-  install_packages redis-server
-  # The package starts a system-wide server; the tests use their own private ones.
-  (command -v systemctl >/dev/null 2>&1 && systemctl stop redis-server 2>/dev/null) || service redis-server stop 2>/dev/null || true
-fi
+bash tests/install-dependencies.sh
 
 results="$(pwd)/TestResults"
 rm -rf "$results"

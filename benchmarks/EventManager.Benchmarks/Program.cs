@@ -1,6 +1,13 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using EventManager.Benchmarks.Redis;
+
+if (args is ["redis-report"])
+{
+    await RedisReport.RunAsync();
+    return;
+}
 
 // Measurements run each case in three processes, because thread placement on a small machine varies from one
 // process to the next. A job given on the command line (CI passes --job Dry) replaces this one.

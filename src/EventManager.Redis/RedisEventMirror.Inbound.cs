@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EventManager.Redis.Diagnostics;
 using StackExchange.Redis;
 
@@ -54,6 +55,12 @@ public sealed partial class RedisEventMirror
 
     private async ValueTask ReceiveAsync(byte[] bytes)
     {
+        if (IsOwnEcho(bytes))
+        {
+            Interlocked.Increment(ref _echoes);
+            return;
+        }
+
         WebSocketEvent evt;
         try
         {
@@ -67,6 +74,7 @@ public sealed partial class RedisEventMirror
 
         if (string.Equals(evt.OriginId, InstanceId, StringComparison.Ordinal))
         {
+            // Our id but not where IsOwnEcho looks, e.g. written by another client: still ours, still not delivered twice.
             Interlocked.Increment(ref _echoes);
             return;
         }
@@ -85,6 +93,42 @@ public sealed partial class RedisEventMirror
 
         await _manager.PublishAsync(evt, _abort.Token).ConfigureAwait(false);
         Interlocked.Increment(ref _mirroredIn);
+    }
+
+    /// <summary>
+    /// Every instance receives each of its own events back, so this is half the inbound traffic: read only the top-level
+    /// fields up to <c>origin_id</c> (which this library writes before <c>data</c>) instead of parsing the event.
+    /// </summary>
+    private bool IsOwnEcho(byte[] bytes)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(bytes);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("origin_id"u8))
+                {
+                    return reader.Read() && reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(_instanceIdUtf8);
+                }
+
+                if (!reader.Read() || !reader.TrySkip())
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+        catch (JsonException)
+        {
+            // Not valid JSON: the full parse reports it.
+            return false;
+        }
     }
 
     private void RejectInbound(RedisChannel channel, string reason)

@@ -30,6 +30,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     private readonly RedisChannel _sessionPattern;
     private readonly string? _sessionChannelPrefix;
     private readonly string _listenerName;
+    private readonly byte[] _instanceIdUtf8;
     private readonly int _maxBatchSize;
     private readonly TimeSpan _maxBatchDelay;
     private readonly EventTypeMatcher _immediateTypes;
@@ -84,6 +85,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         }
 
         _manager = manager;
+        _instanceIdUtf8 = System.Text.Encoding.UTF8.GetBytes(manager.InstanceId);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = manager.TimeProvider;
         _configuration = options.ParsedConfiguration();

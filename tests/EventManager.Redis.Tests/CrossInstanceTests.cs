@@ -83,6 +83,23 @@ public sealed class CrossInstanceTests
     }
 
     [Test]
+    public async Task Receive_OwnOriginIdWrittenByAnotherClientAfterData_IsStillSuppressed()
+    {
+        var channel = Unique();
+        await using var a = await MirroredInstance.StartAsync(_server.Configuration, o => o.Channel = channel, "instance-echo");
+
+        await _server.CliAsync("PUBLISH", channel, """{"event_type":"replayed","data":{"x":1},"origin_id":"instance-echo"}""");
+        await _server.CliAsync("PUBLISH", channel, """{"event_type":"marker","event_id":"marker","data":{}}""");
+
+        await Eventually.Until(() => a.Received.Any(e => e.EventId == "marker"), "the marker after the replayed event arrived");
+        Assert.Multiple(() =>
+        {
+            Assert.That(a.Received.Any(e => e.EventType == "replayed"), Is.False);
+            Assert.That(a.Mirror.GetMetrics().EchoesSuppressed, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
     public async Task Receive_MalformedJson_IsCountedLoggedAndSkippedAndTheSubscriptionLivesOn()
     {
         var channel = Unique();

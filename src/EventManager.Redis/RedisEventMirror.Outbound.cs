@@ -8,6 +8,7 @@ public sealed partial class RedisEventMirror
 {
     // Subscribers that received the last write on the main channel, us included; -1 until a write has succeeded.
     private long _expectedReceivers = -1;
+    private long _publishedBeforeStop = long.MaxValue;
 
     /// <summary>
     /// Takes local events from the mirror's listener and writes them in batches: whatever is queued, up to the batch size, goes
@@ -46,6 +47,17 @@ public sealed partial class RedisEventMirror
 
                     if (_stopping.Task.IsCompleted)
                     {
+                        if (!DispatchedEverythingPublishedBeforeStop())
+                        {
+                            await Task.Yield();
+                            continue;
+                        }
+
+                        if (_nextOutbound.IsCompleted)
+                        {
+                            continue;
+                        }
+
                         // Stopping and nothing queued: what is dispatched from now on is not mirrored.
                         _acceptingOutbound = false;
                         return;
@@ -98,6 +110,16 @@ public sealed partial class RedisEventMirror
         }
     }
 
+    /// <summary>
+    /// An event published before the stop may still be in the manager's ingress queue; it must reach this listener (to be
+    /// sent or counted) before the filter closes, or it would be neither.
+    /// </summary>
+    private bool DispatchedEverythingPublishedBeforeStop()
+    {
+        var metrics = _manager.GetMetrics();
+        return metrics.Dispatched >= Volatile.Read(ref _publishedBeforeStop) || metrics.QueueDepth == 0;
+    }
+
     private Task<bool> NextOutboundAsTask()
     {
         // A ValueTask may be awaited once: keep the Task it became so the loop can await it again later.
@@ -138,6 +160,13 @@ public sealed partial class RedisEventMirror
             for (var i = sent; i < count; i++)
             {
                 writes[i] = Write(batch[i]);
+            }
+
+            if (!await AllCompletedAsync(writes, sent, count).ConfigureAwait(false))
+            {
+                Interlocked.Add(ref _abandoned, count - sent);
+                Interlocked.Add(ref _unsent, sent - count);
+                break;
             }
 
             var failedAt = -1;
@@ -185,6 +214,25 @@ public sealed partial class RedisEventMirror
 
         Array.Clear(batch, 0, count);
         Array.Clear(writes, 0, count);
+    }
+
+    /// <summary>Waits for the writes to finish, failed or not; false when stopping gave up first, so a hung connection cannot hang the stop.</summary>
+    private async Task<bool> AllCompletedAsync(Task<long>[] writes, int from, int to)
+    {
+        try
+        {
+            await Task.WhenAll(new ArraySegment<Task<long>>(writes, from, to - from)).WaitAsync(_abort.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Each write's outcome is read below.
+        }
+
+        return true;
     }
 
     private Task<long> Write(WebSocketEvent evt)

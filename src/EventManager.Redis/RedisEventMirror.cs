@@ -221,6 +221,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         }
 
         _inbound.Writer.TryComplete();
+        Volatile.Write(ref _publishedBeforeStop, _manager.GetMetrics().Published);
         _stopping.TrySetResult();
         try
         {
@@ -237,6 +238,8 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         await StopOutboundListenerAsync().ConfigureAwait(false);
         if (_connection is not null)
         {
+            _connection.ConnectionFailed -= OnConnectionFailed;
+            _connection.ConnectionRestored -= OnConnectionRestored;
             await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
             _connection.Dispose();
         }

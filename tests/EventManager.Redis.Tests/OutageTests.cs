@@ -157,5 +157,31 @@ public sealed class OutageTests
         await a.Manager.DisposeAsync();
     }
 
+    [Test]
+    public async Task Dispose_WhileEventsWaitInTheManagersIngress_SendsThemBeforeStopping()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var channel = Unique();
+        await using var b = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel);
+        var a = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel);
+        var stall = await StalledDispatcher.StallAsync(a.Manager);
+        for (var i = 0; i < 100; i++)
+        {
+            a.Manager.BroadcastAgentMessage("agent-a", "kind", "queued behind the stall");
+        }
+
+        var stopping = a.Mirror.DisposeAsync().AsTask();
+
+        // Give a stop that ignored the queued events time to finish without them, then let the dispatcher go on.
+        await Task.WhenAny(stopping, Task.Delay(500));
+        stall.Release();
+        await Eventually.Within(stopping, "the mirror to stop");
+        var metrics = a.Mirror.GetMetrics();
+        Assert.That(metrics.MirroredOut + metrics.OutboundDropped, Is.EqualTo(103), "the 3 events of the stall and the 100 behind it were sent or counted");
+        Assert.That(metrics.OutboundDropped, Is.Zero);
+        await Eventually.Until(() => b.ReceivedFrom(a).Count() == 103, "everything sent arrived");
+        await a.Manager.DisposeAsync();
+    }
+
     private static string Unique() => "outage:" + Guid.NewGuid().ToString("N");
 }

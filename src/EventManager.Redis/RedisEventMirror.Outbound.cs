@@ -21,6 +21,8 @@ public sealed partial class RedisEventMirror
         var count = 0;
         var batchStarted = 0L;
         var sendNow = false;
+        CancellationTokenSource? lingering = null;
+        Task? lingerDelay = null;
         try
         {
             while (!_abort.IsCancellationRequested)
@@ -32,13 +34,17 @@ public sealed partial class RedisEventMirror
                         var remaining = _maxBatchDelay - _time.GetElapsedTime(batchStarted);
                         if (remaining > TimeSpan.Zero)
                         {
-                            await Task.WhenAny(NextOutboundAsTask(), Task.Delay(remaining, _time, _abort.Token), _stopping.Task).ConfigureAwait(false);
+                            // One timer per batch, cancelled when the batch goes out, not one per event that arrives meanwhile.
+                            lingering ??= CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+                            lingerDelay ??= Task.Delay(remaining, _time, lingering.Token);
+                            await Task.WhenAny(NextOutboundAsTask(), lingerDelay, _stopping.Task).ConfigureAwait(false);
                             continue;
                         }
                     }
 
                     if (count > 0)
                     {
+                        EndLinger(ref lingering, ref lingerDelay);
                         await SendAsync(batch, writes, count).ConfigureAwait(false);
                         count = 0;
                         sendNow = false;
@@ -93,6 +99,7 @@ public sealed partial class RedisEventMirror
                 sendNow |= _immediateTypes.Matches(evt.EventType);
                 if (count == _maxBatchSize)
                 {
+                    EndLinger(ref lingering, ref lingerDelay);
                     await SendAsync(batch, writes, count).ConfigureAwait(false);
                     count = 0;
                     sendNow = false;
@@ -107,6 +114,21 @@ public sealed partial class RedisEventMirror
         catch (OperationCanceledException) when (_outboundListenerStop.IsCancellationRequested)
         {
             _outboundEnded = true;
+        }
+        finally
+        {
+            EndLinger(ref lingering, ref lingerDelay);
+        }
+    }
+
+    private static void EndLinger(ref CancellationTokenSource? lingering, ref Task? lingerDelay)
+    {
+        if (lingering is not null)
+        {
+            lingering.Cancel();
+            lingering.Dispose();
+            lingering = null;
+            lingerDelay = null;
         }
     }
 

@@ -23,87 +23,89 @@ public sealed partial class RedisEventMirror
         var sendNow = false;
         CancellationTokenSource? lingering = null;
         Task? lingerDelay = null;
+        Task<bool>? ready = null;
         try
         {
             while (!_abort.IsCancellationRequested)
             {
-                if (!_nextOutbound.IsCompleted)
+                if (_outbound.TryRead(out var evt))
                 {
-                    if (count > 0 && !sendNow && _maxBatchDelay > TimeSpan.Zero && !_stopping.Task.IsCompleted)
+                    if (count == 0)
                     {
-                        var remaining = _maxBatchDelay - _time.GetElapsedTime(batchStarted);
-                        if (remaining > TimeSpan.Zero)
-                        {
-                            // One timer per batch, cancelled when the batch goes out, not one per event that arrives meanwhile.
-                            lingering ??= CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
-                            lingerDelay ??= Task.Delay(remaining, _time, lingering.Token);
-                            await Task.WhenAny(NextOutboundAsTask(), lingerDelay, _stopping.Task).ConfigureAwait(false);
-                            continue;
-                        }
+                        batchStarted = _time.GetTimestamp();
                     }
 
-                    if (count > 0)
+                    batch[count++] = evt;
+                    Interlocked.Increment(ref _unsent);
+                    sendNow |= _immediateTypes.Matches(evt.EventType);
+                    if (count == _maxBatchSize)
                     {
                         EndLinger(ref lingering, ref lingerDelay);
                         await SendAsync(batch, writes, count).ConfigureAwait(false);
                         count = 0;
                         sendNow = false;
-                        continue;
                     }
 
-                    if (_stopping.Task.IsCompleted)
-                    {
-                        if (!DispatchedEverythingPublishedBeforeStop())
-                        {
-                            await Task.Yield();
-                            continue;
-                        }
-
-                        if (_nextOutbound.IsCompleted)
-                        {
-                            continue;
-                        }
-
-                        // Stopping and nothing queued: what is dispatched from now on is not mirrored.
-                        _acceptingOutbound = false;
-                        return;
-                    }
-
-                    if (IsCatchingUp())
-                    {
-                        SetFlags(catchingUp: false);
-                    }
-
-                    await Task.WhenAny(NextOutboundAsTask(), _stopping.Task).ConfigureAwait(false);
                     continue;
                 }
 
-                var more = await _nextOutbound.ConfigureAwait(false);
-                if (!more)
+                // Nothing queued at this moment. One wait for the next event at a time: the subscription has a single reader.
+                if (ready is null || ready.IsCompleted)
                 {
-                    _outboundEnded = true;
-                    break;
+                    if (ready is { IsCompletedSuccessfully: true, Result: false })
+                    {
+                        break;
+                    }
+
+                    ready = _outbound.WaitToReadAsync(_abort.Token).AsTask();
                 }
 
-                var evt = _outboundEvents.Current;
-#pragma warning disable CA2012 // Kept pending across iterations and consumed once, here or in NextOutboundAsTask.
-                _nextOutbound = _outboundEvents.MoveNextAsync();
-#pragma warning restore CA2012
-                if (count == 0)
+                if (count > 0 && !sendNow && _maxBatchDelay > TimeSpan.Zero && !_stopping.Task.IsCompleted)
                 {
-                    batchStarted = _time.GetTimestamp();
+                    var remaining = _maxBatchDelay - _time.GetElapsedTime(batchStarted);
+                    if (remaining > TimeSpan.Zero)
+                    {
+                        // One timer per batch, cancelled when the batch goes out, not one per event that arrives meanwhile.
+                        lingering ??= CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+                        lingerDelay ??= Task.Delay(remaining, _time, lingering.Token);
+                        await Task.WhenAny(ready, lingerDelay, _stopping.Task).ConfigureAwait(false);
+                        continue;
+                    }
                 }
 
-                batch[count++] = evt;
-                Interlocked.Increment(ref _unsent);
-                sendNow |= _immediateTypes.Matches(evt.EventType);
-                if (count == _maxBatchSize)
+                if (count > 0)
                 {
                     EndLinger(ref lingering, ref lingerDelay);
                     await SendAsync(batch, writes, count).ConfigureAwait(false);
                     count = 0;
                     sendNow = false;
+                    continue;
                 }
+
+                if (_stopping.Task.IsCompleted)
+                {
+                    if (!DispatchedEverythingPublishedBeforeStop())
+                    {
+                        await Task.Yield();
+                        continue;
+                    }
+
+                    if (_outbound.Pending > 0)
+                    {
+                        continue;
+                    }
+
+                    // Stopping and nothing queued: what is dispatched from now on is not mirrored.
+                    _acceptingOutbound = false;
+                    return;
+                }
+
+                if (IsCatchingUp())
+                {
+                    SetFlags(catchingUp: false);
+                }
+
+                await Task.WhenAny(ready, _stopping.Task).ConfigureAwait(false);
             }
 
             if (count > 0)
@@ -111,24 +113,9 @@ public sealed partial class RedisEventMirror
                 await SendAsync(batch, writes, count).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (_outboundListenerStop.IsCancellationRequested)
-        {
-            _outboundEnded = true;
-        }
         finally
         {
             EndLinger(ref lingering, ref lingerDelay);
-        }
-    }
-
-    private static void EndLinger(ref CancellationTokenSource? lingering, ref Task? lingerDelay)
-    {
-        if (lingering is not null)
-        {
-            lingering.Cancel();
-            lingering.Dispose();
-            lingering = null;
-            lingerDelay = null;
         }
     }
 
@@ -142,12 +129,15 @@ public sealed partial class RedisEventMirror
         return metrics.Dispatched >= Volatile.Read(ref _publishedBeforeStop) || metrics.QueueDepth == 0;
     }
 
-    private Task<bool> NextOutboundAsTask()
+    private static void EndLinger(ref CancellationTokenSource? lingering, ref Task? lingerDelay)
     {
-        // A ValueTask may be awaited once: keep the Task it became so the loop can await it again later.
-        var task = _nextOutbound.AsTask();
-        _nextOutbound = new ValueTask<bool>(task);
-        return task;
+        if (lingering is not null)
+        {
+            lingering.Cancel();
+            lingering.Dispose();
+            lingering = null;
+            lingerDelay = null;
+        }
     }
 
     /// <summary>

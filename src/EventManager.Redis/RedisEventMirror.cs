@@ -20,8 +20,6 @@ namespace EventManager.Redis;
 /// </remarks>
 public sealed partial class RedisEventMirror : IAsyncDisposable
 {
-    private static long s_mirrors;
-
     private readonly WebSocketEventManager _manager;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -29,7 +27,6 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     private readonly RedisChannel _channel;
     private readonly RedisChannel _sessionPattern;
     private readonly string? _sessionChannelPrefix;
-    private readonly string _listenerName;
     private readonly byte[] _instanceIdUtf8;
     private readonly int _maxBatchSize;
     private readonly TimeSpan _maxBatchDelay;
@@ -40,13 +37,11 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     private readonly TimeSpan _shutdownTimeout;
     private readonly Channel<byte[]> _inbound;
     private readonly RecentEventIds _recentEventIds;
-    private readonly IAsyncEnumerator<WebSocketEvent> _outboundEvents;
+    private readonly EventSubscription _outbound;
     private readonly TaskCompletionSource _stopping = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abort = new();
-    private readonly CancellationTokenSource _outboundListenerStop = new();
     private readonly Lock _healthGate = new();
     private readonly RedisMirrorInstruments _instruments;
-    private ValueTask<bool> _nextOutbound;
     private ConnectionMultiplexer? _connection;
     private ISubscriber? _subscriber;
     private Task _outboundLoop = Task.CompletedTask;
@@ -67,10 +62,8 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     private long _reconnects;
     private long _abandoned;
     private int _unsent;
-    private bool _outboundEnded;
     private volatile bool _acceptingOutbound = true;
     private long _lastMalformedWarning = long.MinValue;
-    private ListenerMetrics? _finalListenerFigures;
 
     internal RedisEventMirror(WebSocketEventManager manager, RedisMirrorOptions options, ILogger<RedisEventMirror>? logger, IMeterFactory? meterFactory)
     {
@@ -107,23 +100,17 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         _inbound = System.Threading.Channels.Channel.CreateBounded<byte[]>(
             new BoundedChannelOptions(options.InboundBufferSize) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => Interlocked.Increment(ref _inboundDropped));
-        _listenerName = $"redis-mirror:{options.Channel}:{Interlocked.Increment(ref s_mirrors)}";
 
-        // Own events only: events that came in from Redis carry another instance's origin and must not go back out.
+        // Own events only: events that came in from Redis carry another instance's origin and must not go back out. Subscribing
+        // now means events published while connecting are buffered.
         var instanceId = manager.InstanceId;
-        _outboundEvents = manager.ReadEventsAsync(new ListenerOptions
+        _outbound = manager.Subscribe(new ListenerOptions
         {
-            Name = _listenerName,
+            Name = "redis-mirror:" + options.Channel,
             Capacity = options.OutboundBufferSize,
             OverflowPolicy = options.OutboundOverflowPolicy,
             Filter = evt => _acceptingOutbound && string.Equals(evt.OriginId, instanceId, StringComparison.Ordinal),
-        }).GetAsyncEnumerator(_outboundListenerStop.Token);
-
-        // Starting the enumeration registers the listener now, so events published while connecting are buffered. The
-        // pending ValueTask is kept, and consumed once, by the outbound loop.
-#pragma warning disable CA2012
-        _nextOutbound = _outboundEvents.MoveNextAsync();
-#pragma warning restore CA2012
+        });
         _instruments = new RedisMirrorInstruments(this, meterFactory);
     }
 
@@ -181,7 +168,6 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     /// <returns>The snapshot.</returns>
     public RedisMirrorMetrics GetMetrics()
     {
-        var listener = Volatile.Read(ref _finalListenerFigures) ?? FindListenerFigures();
         return new RedisMirrorMetrics(
             Health,
             Interlocked.Read(ref _mirroredOut),
@@ -192,8 +178,8 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
             Interlocked.Read(ref _inboundDropped),
             Interlocked.Read(ref _redisErrors),
             Interlocked.Read(ref _reconnects),
-            (listener?.Pending ?? 0) + Volatile.Read(ref _unsent),
-            (listener?.Dropped ?? 0) + Interlocked.Read(ref _abandoned));
+            _outbound.Pending + Volatile.Read(ref _unsent),
+            _outbound.Dropped + Interlocked.Read(ref _abandoned));
     }
 
     /// <summary>
@@ -235,7 +221,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         await _abort.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_outboundLoop, _inboundLoop).ConfigureAwait(false);
         _acceptingOutbound = false;
-        await StopOutboundListenerAsync().ConfigureAwait(false);
+        StopOutbound();
         if (_connection is not null)
         {
             _connection.ConnectionFailed -= OnConnectionFailed;
@@ -335,56 +321,18 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         RefreshHealth();
     }
 
-    private ListenerMetrics? FindListenerFigures()
-    {
-        foreach (var listener in _manager.GetMetrics().Listeners)
-        {
-            if (listener.Name == _listenerName)
-            {
-                return listener;
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>
-    /// Counts what the listener still holds as never sent, then ends it. The filter is closed by now, so the queue only shrinks:
-    /// take what is left through the enumerator, which keeps the count exact, and cancel once it is empty. Only events
-    /// dispatched in the moment between the outbound loop's last look and the filter closing are left here.
+    /// Counts what the subscription still holds as never sent, then ends it. The filter is closed by now, so the queue only
+    /// shrinks; only events dispatched in the moment between the outbound loop's last look and the filter closing are left.
     /// </summary>
-    private async ValueTask StopOutboundListenerAsync()
+    private void StopOutbound()
     {
-        while (!_outboundEnded && (_nextOutbound.IsCompleted || FindListenerFigures()?.Pending > 0))
+        while (_outbound.TryRead(out _))
         {
-            if (!await _nextOutbound.ConfigureAwait(false))
-            {
-                _outboundEnded = true;
-                break;
-            }
-
             Interlocked.Increment(ref _abandoned);
-#pragma warning disable CA2012 // Consumed once, by this loop or below.
-            _nextOutbound = _outboundEvents.MoveNextAsync();
-#pragma warning restore CA2012
         }
 
-        Volatile.Write(ref _finalListenerFigures, FindListenerFigures() ?? new ListenerMetrics(0, _listenerName, 0, 0, 0, 0));
-        await _outboundListenerStop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            if (!_outboundEnded)
-            {
-                await _nextOutbound.ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The expected end of the enumeration.
-        }
-
-        await _outboundEvents.DisposeAsync().ConfigureAwait(false);
-        _outboundListenerStop.Dispose();
+        _outbound.Dispose();
     }
 
     private async Task WaitAsync(TimeSpan delay)

@@ -244,28 +244,26 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
         ListenerOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var listener = Register(null, null, options);
-        try
+        await using var subscription = Subscribe(options);
+        while (await subscription.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await listener.WaitToTakeAsync(cancellationToken).ConfigureAwait(false))
+            while (subscription.TryRead(out var evt))
             {
-                while (listener.TryTake(_abort.Token, out var evt))
-                {
-                    yield return evt;
-                }
-
-                if (listener.IsRemoved || _abort.IsCancellationRequested)
-                {
-                    yield break;
-                }
+                yield return evt;
             }
         }
-        finally
-        {
-            RemoveListener(listener.Id);
-            listener.EndPull();
-        }
     }
+
+    /// <summary>
+    /// Subscribes as a pull listener, the primitive behind <see cref="ReadEventsAsync"/>: read the events dispatched from now on
+    /// with <see cref="EventSubscription.WaitToReadAsync"/> and <see cref="EventSubscription.TryRead"/>, as from a channel, and see
+    /// how many the queue's overflow policy dropped. Dispose the subscription to remove the listener.
+    /// </summary>
+    /// <param name="options">Queue and filters; defaults when <see langword="null"/>.</param>
+    /// <returns>The subscription.</returns>
+    /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public EventSubscription Subscribe(ListenerOptions? options = null) => new(this, Register(null, null, options), _abort.Token);
 
     /// <summary>
     /// Unregisters a listener. Once this returns, its handler is not called again, except for a call already running.

@@ -7,7 +7,7 @@ namespace EventManager;
 
 /// <summary>
 /// An event in a <see cref="WebSocketEventManager"/> stream. Its JSON form is
-/// <c>{"event_type": ..., "timestamp": ..., "event_id": ..., "sequence": ..., "origin_id": ..., "session_id": ..., "data": {...}}</c>;
+/// <c>{"event_type": ..., "timestamp": ..., "event_id": ..., "sequence": ..., "origin_id": ..., "session_id": ..., "target_user_id": ..., "data": {...}}</c>;
 /// see <c>docs/events.md</c>.
 /// </summary>
 /// <remarks>
@@ -31,6 +31,7 @@ public abstract record WebSocketEvent
     private DateTimeOffset _timestamp;
     private string _eventId;
     private string? _sessionId;
+    private string? _targetUserId;
     private string? _originId;
     private long _sequence;
     private int _claim;
@@ -55,6 +56,7 @@ public abstract record WebSocketEvent
         EventType = original.EventType;
         _timestamp = original._timestamp;
         _sessionId = original._sessionId;
+        _targetUserId = original._targetUserId;
         _eventId = NewEventId();
     }
 
@@ -94,6 +96,16 @@ public abstract record WebSocketEvent
     {
         get => _sessionId;
         init => _sessionId = string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    /// <summary>
+    /// The user the event is addressed to, or <see langword="null"/> for everyone. Socket endpoints deliver an addressed event
+    /// only to connections authenticated as that user. Written as <c>target_user_id</c>.
+    /// </summary>
+    public string? TargetUserId
+    {
+        get => _targetUserId;
+        init => _targetUserId = string.IsNullOrEmpty(value) ? null : value;
     }
 
     /// <summary>
@@ -186,6 +198,7 @@ public abstract record WebSocketEvent
         && _timestamp == other._timestamp
         && _eventId == other._eventId
         && _sessionId == other._sessionId
+        && _targetUserId == other._targetUserId
         && OriginId == other.OriginId
         && Sequence == other.Sequence;
 
@@ -230,11 +243,12 @@ public abstract record WebSocketEvent
     }
 
     /// <summary>Sets the envelope of an event that <see cref="Parse(string)"/> has just created and no one else has seen.</summary>
-    internal void RestoreEnvelope(DateTimeOffset? timestamp, string? eventId, string? sessionId, string? originId, long sequence)
+    internal void RestoreEnvelope(DateTimeOffset? timestamp, string? eventId, string? sessionId, string? targetUserId, string? originId, long sequence)
     {
         _timestamp = timestamp?.ToUniversalTime() ?? _timestamp;
         _eventId = string.IsNullOrWhiteSpace(eventId) ? _eventId : eventId;
         _sessionId = string.IsNullOrEmpty(sessionId) ? null : sessionId;
+        _targetUserId = string.IsNullOrEmpty(targetUserId) ? null : targetUserId;
         _originId = string.IsNullOrEmpty(originId) ? null : originId;
         _sequence = sequence;
     }

@@ -57,6 +57,10 @@ internal sealed class Listener
 
     public long Id { get; }
 
+    public long Dropped => Volatile.Read(ref _dropped);
+
+    public int Pending => _queue.Reader.Count;
+
     public string? Name { get; }
 
     public bool IsRemoved => Volatile.Read(ref _loop.State) == Removed;

@@ -12,6 +12,7 @@ internal static class EventJson
     public const string Sequence = "sequence";
     public const string OriginId = "origin_id";
     public const string SessionId = "session_id";
+    public const string TargetUserId = "target_user_id";
     public const string Data = "data";
 
     public static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
@@ -37,6 +38,11 @@ internal static class EventJson
         if (evt.SessionId is { } session)
         {
             writer.WriteString(SessionId, session);
+        }
+
+        if (evt.TargetUserId is { } user)
+        {
+            writer.WriteString(TargetUserId, user);
         }
     }
 
@@ -103,6 +109,7 @@ internal static class EventJson
             timestamp,
             OptionalString(root, EventId, EventId),
             OptionalString(root, SessionId, SessionId),
+            OptionalString(root, TargetUserId, TargetUserId),
             OptionalString(root, OriginId, OriginId),
             sequence);
         return evt;

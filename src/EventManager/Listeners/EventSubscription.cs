@@ -1,0 +1,82 @@
+using System.Diagnostics.CodeAnalysis;
+using EventManager.Listeners;
+
+namespace EventManager;
+
+/// <summary>
+/// A pull listener from <see cref="WebSocketEventManager.Subscribe"/>: a bounded queue of the events dispatched since it was
+/// created, read like a <see cref="System.Threading.Channels.ChannelReader{T}"/> by one consumer at a time. It has a listener's
+/// options, filters, counters and metrics. Socket connections and the Redis mirror are built on it.
+/// </summary>
+public sealed class EventSubscription : IAsyncDisposable, IDisposable
+{
+    private readonly WebSocketEventManager _manager;
+    private readonly Listener _listener;
+    private readonly CancellationToken _managerAborted;
+    private int _disposed;
+
+    internal EventSubscription(WebSocketEventManager manager, Listener listener, CancellationToken managerAborted)
+    {
+        _manager = manager;
+        _listener = listener;
+        _managerAborted = managerAborted;
+    }
+
+    /// <summary>The listener id, as in <see cref="ListenerMetrics.Id"/>; <see cref="WebSocketEventManager.RemoveListener"/> ends the subscription too.</summary>
+    public long Id => _listener.Id;
+
+    /// <summary>Events the queue's overflow policy dropped so far, and events still queued when the subscription ended.</summary>
+    public long Dropped => _listener.Dropped;
+
+    /// <summary>Events waiting to be read.</summary>
+    public int Pending => _listener.Pending;
+
+    /// <summary>
+    /// Waits until an event can be read. Returns <see langword="false"/> once the subscription has ended: disposed, removed, or the
+    /// manager disposed and this queue drained.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the subscription itself goes on.</param>
+    /// <returns>Whether an event may be read.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (await _listener.WaitToTakeAsync(cancellationToken).ConfigureAwait(false)
+            && !_listener.IsRemoved && !_managerAborted.IsCancellationRequested)
+        {
+            return true;
+        }
+
+        // The end is seen: let a disposing manager stop waiting for this consumer.
+        _listener.EndPull();
+        return false;
+    }
+
+    /// <summary>Takes the next event if one is queued.</summary>
+    /// <param name="evt">The event.</param>
+    /// <returns>Whether an event was taken; <see langword="false"/> also once the subscription has ended.</returns>
+    public bool TryRead([MaybeNullWhen(false)] out WebSocketEvent evt) => _listener.TryTake(_managerAborted, out evt);
+
+    /// <summary>Takes a snapshot of the listener's counters.</summary>
+    /// <returns>The snapshot.</returns>
+    public ListenerMetrics GetMetrics() => _listener.Snapshot();
+
+    /// <summary>Removes the listener. Events still queued are counted as dropped. Calling it again does nothing.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _manager.RemoveListener(_listener.Id);
+        _listener.EndPull();
+    }
+
+    /// <summary>Removes the listener, as <see cref="Dispose"/> does.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

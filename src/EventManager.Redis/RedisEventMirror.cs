@@ -46,6 +46,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     private ISubscriber? _subscriber;
     private Task _outboundLoop = Task.CompletedTask;
     private Task _inboundLoop = Task.CompletedTask;
+    private Task _healthLoop = Task.CompletedTask;
     private RedisMirrorHealth _health = RedisMirrorHealth.Starting;
     private bool _started;
     private bool _stopped;
@@ -219,7 +220,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         }
 
         await _abort.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_outboundLoop, _inboundLoop).ConfigureAwait(false);
+        await Task.WhenAll(_outboundLoop, _inboundLoop, _healthLoop).ConfigureAwait(false);
         _acceptingOutbound = false;
         StopOutbound();
         if (_connection is not null)
@@ -255,6 +256,16 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
             await _subscriber.SubscribeAsync(_sessionPattern, OnMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // StackExchange.Redis completes a subscribe at once, without sending it, when its subscription connection is not up
+        // yet; it sends it later. Messages published before then are never seen, so start only once the server has it,
+        // or after the connect timeout with the server unreachable. This polls the client library, so it runs on the real
+        // clock, as the library's own timeouts do.
+        var started = TimeProvider.System.GetTimestamp();
+        while (!IsSubscribed() && _connection.IsConnected && TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromMilliseconds(_configuration.ConnectTimeout))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+
         lock (_healthGate)
         {
             _started = true;
@@ -263,6 +274,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         RefreshHealth();
         _outboundLoop = Task.Run(RunOutboundAsync, CancellationToken.None);
         _inboundLoop = Task.Run(RunInboundAsync, CancellationToken.None);
+        _healthLoop = Task.Run(WatchHealthAsync, CancellationToken.None);
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
@@ -279,20 +291,42 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType != StackExchange.Redis.ConnectionType.Interactive)
+        if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive)
         {
-            return;
+            Interlocked.Increment(ref _reconnects);
         }
 
-        Interlocked.Increment(ref _reconnects);
         RefreshHealth();
+    }
+
+    /// <summary>
+    /// StackExchange.Redis renews subscriptions some time after it reports a restored connection, with no event of its own,
+    /// so the state is looked at again every <see cref="RedisMirrorOptions.RetryInterval"/>.
+    /// </summary>
+    private async Task WatchHealthAsync()
+    {
+        while (!_abort.IsCancellationRequested && !_stopping.Task.IsCompleted)
+        {
+            await WaitAsync(_retryInterval).ConfigureAwait(false);
+            RefreshHealth();
+        }
+    }
+
+    /// <summary>Whether the server has this mirror's subscriptions, so that it receives what is published.</summary>
+    private bool IsSubscribed()
+    {
+        var subscriber = _subscriber;
+        return subscriber is not null
+            && subscriber.SubscribedEndpoint(_channel) is not null
+            && subscriber.IsConnected(_channel)
+            && (_sessionChannelPrefix is null || subscriber.SubscribedEndpoint(_sessionPattern) is not null);
     }
 
     private void RefreshHealth()
     {
         RedisMirrorHealth previous;
         RedisMirrorHealth next;
-        var connected = _connection?.IsConnected == true;
+        var connected = _connection?.IsConnected == true && IsSubscribed();
         lock (_healthGate)
         {
             previous = _health;

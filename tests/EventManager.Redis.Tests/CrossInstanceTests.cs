@@ -11,6 +11,9 @@ public sealed class CrossInstanceTests
     [OneTimeSetUp]
     public async Task StartServer() => _server = await RedisServer.StartAsync();
 
+    [TearDown]
+    public void ReportLogsIfFailed() => MirroredInstance.ReportIfFailed();
+
     [OneTimeTearDown]
     public async Task StopServer() => await _server.DisposeAsync();
 
@@ -158,6 +161,7 @@ public sealed class CrossInstanceTests
         using var observer = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_server.Configuration);
         var onSessionChannel = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await observer.GetSubscriber().SubscribeAsync(channel + ":session:abc", (_, value) => onSessionChannel.TrySetResult(value!));
+        await Eventually.Until(() => observer.GetSubscriber().SubscribedEndpoint(channel + ":session:abc") is not null, "the observer's subscription reached the server");
 
         var evt = CustomEvent.Create("session.connected", new { user = "u1" }) with { SessionId = "abc" };
         a.Manager.Publish(evt);

@@ -9,6 +9,9 @@ public sealed class LoadTests
     private const int PublishersPerInstance = 2;
     private const int EventsPerPublisher = 25_000;
 
+    [TearDown]
+    public void ReportLogsIfFailed() => MirroredInstance.ReportIfFailed();
+
     [Test]
     public async Task Publish_100000EventsFromTwoInstances_EachCrossesOnceInPublisherOrder()
     {

@@ -7,6 +7,9 @@ namespace EventManager.Redis.Tests;
 [CancelAfter(180_000)]
 public sealed class OutageTests
 {
+    [TearDown]
+    public void ReportLogsIfFailed() => MirroredInstance.ReportIfFailed();
+
     [Test]
     public async Task ServerKilledMidStreamAndRestarted_LocalDeliveryGoesOnAndEveryEventIsAccountedFor()
     {
@@ -15,19 +18,30 @@ public sealed class OutageTests
         await using var a = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel);
         await using var b = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel);
         var published = 0;
+        var paused = false;
         using var stop = new CancellationTokenSource();
         var publisher = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                a.Manager.BroadcastAgentMessage("agent-a", "load", published.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                Interlocked.Increment(ref published);
+                if (!Volatile.Read(ref paused))
+                {
+                    a.Manager.BroadcastAgentMessage("agent-a", "load", published.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    Interlocked.Increment(ref published);
+                }
+
                 await Task.Delay(1);
             }
         });
 
         await Eventually.Until(() => b.ReceivedFrom(a).Count() >= 200, "events flowed before the outage");
+
+        // A message Redis accepts in the instant it is killed may never reach a subscriber, and no one can count that (see
+        // docs/redis.md). Let what is in flight land, kill the server, and publish on straight through the outage.
+        Volatile.Write(ref paused, true);
+        await Eventually.Until(() => b.ReceivedFrom(a).Count() == Volatile.Read(ref published), "what was in flight arrived");
         server.Kill();
+        Volatile.Write(ref paused, false);
         await Eventually.Until(() => a.Mirror.Health == RedisMirrorHealth.LocalOnly, "the mirror noticed the outage");
         var localDuringOutage = a.Received.Count;
         await Eventually.Until(() => a.Received.Count >= localDuringOutage + 200, "local delivery continued during the outage");

@@ -45,6 +45,11 @@ public class RedisMirrorBenchmarks
                 _rawReached.TrySetResult();
             }
         });
+        while (_rawSubscriber.GetSubscriber().SubscribedEndpoint(_rawChannel) is null)
+        {
+            await Task.Delay(10);
+        }
+
         var sample = new AgentMessageEvent("agent-1", "cognitive_psychologist", "The network is converging on a shared view.", new Sentiment(0.4, SentimentLabel.Positive));
         _pair.A.Publish(sample);
         await _pair.ExpectMore(1);

@@ -1,0 +1,40 @@
+using EventManager;
+using EventManager.AspNetCore;
+using EventManager.Sockets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the socket endpoints' services.</summary>
+public static class EventSocketServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a singleton <see cref="WebSocketBroadcaster"/> for the manager, used by <c>MapEventWebSocket</c> and
+    /// <c>MapEventStream</c>, which closes every client with 1001 when the host stops. Invalid options throw
+    /// <see cref="OptionsValidationException"/> when the broadcaster is first resolved.
+    /// </summary>
+    /// <param name="builder">The builder from <c>AddWebSocketEventManager</c>.</param>
+    /// <param name="configure">Sets options; optional.</param>
+    /// <returns>The builder.</returns>
+    public static EventManagerBuilder AddEventSockets(this EventManagerBuilder builder, Action<EventSocketOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var options = services.AddOptions<EventSocketOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventSocketOptions>, EventSocketOptionsValidator>());
+        services.TryAddSingleton(provider => new WebSocketBroadcaster(
+            provider.GetRequiredService<WebSocketEventManager>(),
+            provider.GetRequiredService<IOptions<EventSocketOptions>>().Value.Broadcaster,
+            provider.GetService<ILogger<WebSocketBroadcaster>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BroadcasterHostedService>());
+        return builder;
+    }
+}

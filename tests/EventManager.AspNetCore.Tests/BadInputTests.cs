@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using EventManager.AspNetCore.Tests.Support;
+using EventManager.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace EventManager.AspNetCore.Tests;
+
+[TestFixture]
+[CancelAfter(60_000)]
+public sealed class BadInputTests
+{
+    private EventServer _server = null!;
+
+    [OneTimeSetUp]
+    public async Task Start() => _server = await EventServer.StartAsync(o => o.Broadcaster.MaxFramesPerSecond = 5);
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        Assert.That(_server.Logs.Where(l => l.Level >= LogLevel.Error).Select(l => l.Message), Is.Empty, "client mistakes never log at Error");
+        await _server.DisposeAsync();
+    }
+
+    [TestCase("not json at all", "invalid_json", null)]
+    [TestCase("[1,2]", "invalid_frame", null)]
+    [TestCase("{\"payload\":{}}", "invalid_field", "type")]
+    [TestCase("{\"type\":42}", "invalid_field", "type")]
+    [TestCase("{\"type\":\"dance\"}", "unknown_type", "type")]
+    [TestCase("{\"type\":\"subscribe\",\"payload\":\"all\"}", "invalid_field", "payload")]
+    [TestCase("{\"type\":\"subscribe\",\"payload\":{}}", "invalid_field", "payload.event_types")]
+    [TestCase("{\"type\":\"subscribe\",\"payload\":{\"event_types\":\"voice.*\"}}", "invalid_field", "payload.event_types")]
+    [TestCase("{\"type\":\"subscribe\",\"payload\":{\"event_types\":[\"ok\",7]}}", "invalid_field", "payload.event_types[1]")]
+    [TestCase("{\"type\":\"subscribe\",\"payload\":{\"event_types\":[\"a*b\"]}}", "invalid_field", "payload.event_types")]
+    public async Task BadFrame_GetsAnErrorFrameAndTheConnectionStays(string frame, string code, string? field)
+    {
+        await using var client = await ConnectedAsync();
+
+        await client.SendAsync(frame);
+
+        var error = (await client.NextAsync("error")).GetProperty("payload");
+        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo(code));
+        Assert.That(error.TryGetProperty("field", out var named) ? named.GetString() : null, Is.EqualTo(field));
+        await client.SendAsync(new { type = "ping" });
+        await client.NextAsync("pong");
+    }
+
+    [Test]
+    public async Task BinaryFrame_ClosesWithUnsupportedData()
+    {
+        await using var client = await ConnectedAsync();
+
+        await client.Socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+
+        Assert.That(await client.ClosedAsync(), Is.EqualTo((WebSocketCloseStatus)EventSocketCloseCodes.UnsupportedData));
+    }
+
+    [Test]
+    public async Task FrameOverTheSizeLimit_ClosesWithMessageTooBig()
+    {
+        await using var client = await ConnectedAsync();
+        var big = Encoding.UTF8.GetBytes("{\"type\":\"ping\",\"pad\":\"" + new string('x', 70 * 1024) + "\"}");
+
+        await client.Socket.SendAsync(big, WebSocketMessageType.Text, true, CancellationToken.None);
+
+        Assert.That(await client.ClosedAsync(), Is.EqualTo((WebSocketCloseStatus)EventSocketCloseCodes.MessageTooBig));
+    }
+
+    [Test]
+    public async Task TooManyFramesPerSecond_GetRateLimitedAndClosedWithPolicyViolation()
+    {
+        await using var client = await ConnectedAsync();
+
+        for (var i = 0; i < 20; i++)
+        {
+            await client.SendAsync(new { type = "ping" });
+        }
+
+        var error = await client.NextAsync("error");
+        Assert.That(error.GetProperty("payload").GetProperty("code").GetString(), Is.EqualTo("rate_limited"));
+        Assert.That(await client.ClosedAsync(), Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+    }
+
+    [Test]
+    public async Task HostileClient_DoesNotDisturbAnotherClient()
+    {
+        await using var victim = await ConnectedAsync("/ws/events?batch_window_ms=0");
+        await using var hostile = await ConnectedAsync();
+
+        await hostile.SendAsync("{{{{");
+        await hostile.Socket.SendAsync(new byte[] { 0 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+        await hostile.ClosedAsync();
+        var evt = new CustomEvent("after.attack");
+        _server.Manager.Publish(evt);
+
+        Assert.That((await victim.NextAsync("event")).GetProperty("event_id").GetString(), Is.EqualTo(evt.EventId));
+    }
+
+    [TestCase("filter=%7Bnot-json", "filter")]
+    [TestCase("filter=%7B%22tool_names%22%3A%22Edit%22%7D", "filter.tool_names")]
+    [TestCase("filter=%7B%22colour%22%3A1%7D", "filter.colour")]
+    [TestCase("batch_size=0", "batch_size")]
+    [TestCase("batch_size=abc", "batch_size")]
+    [TestCase("batch_window_ms=-5", "batch_window_ms")]
+    [TestCase("metrics_interval_ms=10", "metrics_interval_ms")]
+    public async Task MalformedQuery_IsRefusedWith400NamingTheParameter(string query, string field)
+    {
+        using var http = new HttpClient();
+
+        using var response = await http.GetAsync(_server.HttpUri("/events?" + query));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(body.GetProperty("field").GetString(), Is.EqualTo(field));
+        Assert.That(await WsClient.RefusedAsync(_server.WsUri("/ws/events?" + query)), Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task PlainHttpRequestToTheWebSocketEndpoint_Gets400()
+    {
+        using var http = new HttpClient();
+
+        using var response = await http.GetAsync(_server.HttpUri("/ws/events"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    private async Task<WsClient> ConnectedAsync(string path = "/ws/events")
+    {
+        var client = await WsClient.ConnectAsync(_server.WsUri(path));
+        await client.NextAsync("connected");
+        return client;
+    }
+}

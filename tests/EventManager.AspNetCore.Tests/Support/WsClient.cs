@@ -67,6 +67,9 @@ internal sealed class WsClient : IAsyncDisposable
         return default;
     }
 
+    /// <summary>Starts reading a client that was connected without a reader.</summary>
+    public static Task<WsClient> AttachReaderAsync(WsClient client) => Task.FromResult(new WsClient(client.Socket, read: true));
+
     public Task SendAsync(string text) => Socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
 
     public Task SendAsync(object frame) => SendAsync(JsonSerializer.Serialize(frame));

@@ -1,0 +1,108 @@
+using System.Net.WebSockets;
+using EventManager.AspNetCore.Tests.Support;
+using EventManager.Sockets;
+
+namespace EventManager.AspNetCore.Tests;
+
+[TestFixture]
+[CancelAfter(180_000)]
+public sealed class SlowClientTests
+{
+    [Test]
+    public async Task ClientThatNeverReads_DoesNotHoldBackAnotherReceiving100000EventsInOrder()
+    {
+        await using var server = await EventServer.StartAsync(o => o.Broadcaster.SendQueueCapacity = 20_000);
+        await using var stalled = await WsClient.ConnectAsync(server.WsUri("/ws/events"), read: false);
+        await using var reader = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_size=500&batch_window_ms=10"));
+        await reader.NextAsync("connected");
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 2, "both clients are registered");
+        const int Count = 100_000;
+        const int Chunk = 10_000;
+        var received = new List<int>(Count);
+        var receiving = Task.Run(async () =>
+        {
+            while (Volatile.Read(ref received).Count < Count)
+            {
+                foreach (var evt in await reader.EventsAsync(1, TimeSpan.FromMinutes(1)))
+                {
+                    lock (received)
+                    {
+                        received.Add(evt.GetProperty("data").GetProperty("n").GetInt32());
+                    }
+                }
+            }
+        });
+
+        // The publisher never waits on a client; it only paces itself to what the healthy client reads, as a real source
+        // of 100,000 events over time would be, while the stalled client's queue overflows.
+        for (var i = 0; i < Count; i++)
+        {
+            server.Manager.Publish(CustomEvent.Create("load", new { n = i }));
+            if (i % Chunk == Chunk - 1)
+            {
+                var published = i + 1;
+                await Eventually.Until(() => ReceivedCount(received) >= published - Chunk, "the reading client keeps up", TimeSpan.FromMinutes(1));
+            }
+        }
+
+        await Eventually.Within(receiving, "all events to arrive", TimeSpan.FromMinutes(2));
+        Assert.That(received, Is.EqualTo(Enumerable.Range(0, Count)), "every event, once, in order");
+        Assert.That(server.Manager.GetMetrics().Rejected, Is.Zero, "the publisher was never refused");
+        await Eventually.Until(() => server.Manager.GetMetrics().Listeners.Any(l => l.Dropped > 0), "the stalled client's own queue dropped its oldest events");
+        Assert.That(server.Broadcaster.GetMetrics().ConnectedClients, Is.EqualTo(2), "the stalled client is still connected, losing only its own events");
+    }
+
+    private static int ReceivedCount(List<int> received)
+    {
+        lock (received)
+        {
+            return received.Count;
+        }
+    }
+
+    [Test]
+    public async Task ClientThatFallsBehind_IsToldHowManyEventsItMissed()
+    {
+        await using var server = await EventServer.StartAsync(o => o.Broadcaster.SendQueueCapacity = 16);
+        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_size=1000&batch_window_ms=0"), read: false);
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
+
+        // Large events fill the socket buffers quickly, so the client's queue overflows while it does not read.
+        var payload = new string('p', 64 * 1024);
+        for (var i = 0; i < 400; i++)
+        {
+            server.Manager.Publish(CustomEvent.Create("big", new { payload }));
+        }
+
+        await Eventually.Until(() => server.Manager.GetMetrics().Listeners.Single().Dropped > 0, "the client's queue overflowed");
+        var reading = await StartReadingAsync(client);
+        var gap = await reading.NextAsync("gap");
+        Assert.That(gap.GetProperty("payload").GetProperty("missed").GetInt64(), Is.GreaterThan(0));
+        Assert.That(server.Broadcaster.GetMetrics().EventsDropped, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public async Task ClientThatFallsBehind_UnderDisconnectPolicy_IsClosedAsSlowConsumer()
+    {
+        await using var server = await EventServer.StartAsync(o =>
+        {
+            o.Broadcaster.SendQueueCapacity = 16;
+            o.Broadcaster.SlowClientPolicy = SlowClientPolicy.Disconnect;
+            o.Broadcaster.CloseTimeout = TimeSpan.FromSeconds(1);
+        });
+        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_window_ms=0"), read: false);
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
+        var payload = new string('p', 64 * 1024);
+
+        for (var i = 0; i < 400; i++)
+        {
+            server.Manager.Publish(CustomEvent.Create("big", new { payload }));
+        }
+
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 0, "the slow client was disconnected");
+        Assert.That(server.Logs.Any(l => l.Message.Contains($"code {EventSocketCloseCodes.SlowConsumer}", StringComparison.Ordinal)), Is.True);
+    }
+
+    /// <summary>A client created with read: false, read from now on by a second reader over the same socket.</summary>
+    private static Task<WsClient> StartReadingAsync(WsClient client) => WsClient.AttachReaderAsync(client);
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the real servers the tests and benchmarks run against, when missing: Debian's redis-server (with redis-cli and
-# redis-benchmark). The Redis tests start private servers from it on free loopback ports; the system-wide one is stopped.
+# Installs what the tests and benchmarks run against, when missing: Debian's redis-server (with redis-cli and
+# redis-benchmark; the Redis tests start private servers from it on free loopback ports, the system-wide one is stopped),
+# Node.js, and the npm packages of the independent socket clients (ws, eventsource) from their committed lockfile.
 set -euo pipefail
 
 install_packages() {
@@ -14,4 +15,14 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/nul
   echo "Installing redis-server (Debian package) for the Redis tests..."
   install_packages redis-server redis-tools
   (command -v systemctl >/dev/null 2>&1 && systemctl stop redis-server 2>/dev/null) || service redis-server stop 2>/dev/null || true
+fi
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "Installing Node.js (Debian packages) for the socket client tests..."
+  install_packages nodejs npm
+fi
+
+node_clients="$(cd "$(dirname "$0")" && pwd)/EventManager.AspNetCore.Tests/node"
+if [ ! -d "$node_clients/node_modules" ] || [ "$node_clients/package-lock.json" -nt "$node_clients/node_modules" ]; then
+  (cd "$node_clients" && npm ci --no-audit --no-fund --loglevel=error)
 fi

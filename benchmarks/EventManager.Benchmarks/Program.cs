@@ -2,10 +2,17 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using EventManager.Benchmarks.Redis;
+using EventManager.Benchmarks.Sockets;
 
 if (args is ["redis-report"])
 {
     await RedisReport.RunAsync();
+    return;
+}
+
+if (args is ["socket-report"])
+{
+    await SocketReport.RunAsync();
     return;
 }
 

@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Security.Claims;
 using EventManager;
 using EventManager.AspNetCore;
 using EventManager.Sockets;
@@ -88,15 +86,9 @@ public static class EventEndpointRouteBuilderExtensions
             return;
         }
 
-        if (!TryReadOptions(context, options, out var clientOptions, out var error))
+        var clientOptions = await AdmitAsync(context, broadcaster, options).ConfigureAwait(false);
+        if (clientOptions is null)
         {
-            await Problem(context, StatusCodes.Status400BadRequest, "invalid_query", error.Message, error.Field).ConfigureAwait(false);
-            return;
-        }
-
-        if (!broadcaster.CanAccept(clientOptions.SessionId))
-        {
-            await Problem(context, StatusCodes.Status503ServiceUnavailable, "try_again_later", "The server has its maximum number of clients.").ConfigureAwait(false);
             return;
         }
 
@@ -110,15 +102,9 @@ public static class EventEndpointRouteBuilderExtensions
     private static async Task HandleStreamAsync(HttpContext context)
     {
         var (broadcaster, options) = Services(context);
-        if (!TryReadOptions(context, options, out var clientOptions, out var error))
+        var clientOptions = await AdmitAsync(context, broadcaster, options).ConfigureAwait(false);
+        if (clientOptions is null)
         {
-            await Problem(context, StatusCodes.Status400BadRequest, "invalid_query", error.Message, error.Field).ConfigureAwait(false);
-            return;
-        }
-
-        if (!broadcaster.CanAccept(clientOptions.SessionId))
-        {
-            await Problem(context, StatusCodes.Status503ServiceUnavailable, "try_again_later", "The server has its maximum number of clients.").ConfigureAwait(false);
             return;
         }
 
@@ -128,6 +114,24 @@ public static class EventEndpointRouteBuilderExtensions
         context.Features.Get<Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
         await broadcaster.StreamServerSentEventsAsync(context.Response.Body, clientOptions, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the client's options from the query and checks the limits; answers 400 or 503 and returns null when it cannot connect.</summary>
+    private static async Task<ClientConnectionOptions?> AdmitAsync(HttpContext context, WebSocketBroadcaster broadcaster, EventSocketOptions options)
+    {
+        if (!TryReadOptions(context, options, out var clientOptions, out var error))
+        {
+            await Problem(context, StatusCodes.Status400BadRequest, "invalid_query", error.Message, error.Field).ConfigureAwait(false);
+            return null;
+        }
+
+        if (!broadcaster.CanAccept(clientOptions.SessionId))
+        {
+            await Problem(context, StatusCodes.Status503ServiceUnavailable, "try_again_later", "The server has its maximum number of clients.").ConfigureAwait(false);
+            return null;
+        }
+
+        return clientOptions;
     }
 
     private static (WebSocketBroadcaster Broadcaster, EventSocketOptions Options) Services(HttpContext context)

@@ -31,6 +31,21 @@ public sealed class EventManagerOptions : IValidatable
     /// </summary>
     public string? InstanceId { get; set; }
 
+    /// <summary>The default of <see cref="HistoryCapacity"/>.</summary>
+    public const int DefaultHistoryCapacity = 10_000;
+
+    /// <summary>The default of <see cref="HistoryMaxAge"/>: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultHistoryMaxAge = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How many of the latest delivered events are kept for resuming (<see cref="WebSocketEventManager.Subscribe(ListenerOptions?, string?)"/> with an event
+    /// id, socket clients reconnecting). Default <see cref="DefaultHistoryCapacity"/>; 0 keeps none; at most <see cref="ListenerOptions.MaxCapacity"/>.
+    /// </summary>
+    public int HistoryCapacity { get; set; } = DefaultHistoryCapacity;
+
+    /// <summary>How long a delivered event is kept for resuming. Default <see cref="DefaultHistoryMaxAge"/>; positive or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    public TimeSpan HistoryMaxAge { get; set; } = DefaultHistoryMaxAge;
+
     /// <summary>The clock for timestamps and timeouts. Default <see langword="null"/>: the <see cref="System.TimeProvider"/> registered in DI, else <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider? TimeProvider { get; set; }
 
@@ -47,6 +62,16 @@ public sealed class EventManagerOptions : IValidatable
         if (ShutdownTimeout <= TimeSpan.Zero && ShutdownTimeout != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, $"{nameof(EventManagerOptions)}.{nameof(ShutdownTimeout)} must be positive or infinite.");
+        }
+
+        if (HistoryCapacity is < 0 or > ListenerOptions.MaxCapacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HistoryCapacity), HistoryCapacity, $"{nameof(EventManagerOptions)}.{nameof(HistoryCapacity)} must be between 0 and {ListenerOptions.MaxCapacity}.");
+        }
+
+        if (HistoryMaxAge <= TimeSpan.Zero && HistoryMaxAge != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HistoryMaxAge), HistoryMaxAge, $"{nameof(EventManagerOptions)}.{nameof(HistoryMaxAge)} must be positive or infinite.");
         }
 
         if (InstanceId is not null && (string.IsNullOrWhiteSpace(InstanceId) || InstanceId.Length > 128))

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using EventManager.Diagnostics;
+using EventManager.History;
 using EventManager.Listeners;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,6 +32,9 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<long, Listener> _registry = [];
     private readonly Task _dispatcher;
+    private readonly Lock _historyGate = new();
+    private readonly EventHistory? _history;
+    private readonly DateTimeOffset _startedAt;
     private Listener[] _listeners = [];
     private long _nextListenerId;
     private long _retiredDelivered;
@@ -62,6 +66,11 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
                 SingleReader = true,
             },
             _ => Interlocked.Increment(ref _ingressDropped));
+        // Compared with the creation time inside event ids, which Guid.CreateVersion7 takes from the system clock in whole ms.
+        var now = TimeProvider.System.GetUtcNow();
+        _startedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+        Epoch = Guid.CreateVersion7().ToString("N");
+        _history = options.HistoryCapacity == 0 ? null : new EventHistory(options.HistoryCapacity, options.HistoryMaxAge, TimeProvider);
         _instruments = new EventManagerInstruments(this, meterFactory);
         _dispatcher = Task.Run(DispatchAsync);
     }
@@ -71,6 +80,12 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
 
     /// <summary>The clock used for timestamps and timeouts.</summary>
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>
+    /// Identifies this manager's stream. A new manager is a new stream with a new epoch: an event id remembered from another
+    /// epoch marks no position here, and resuming from one reports <see cref="ResumeStatus.EpochChanged"/>.
+    /// </summary>
+    public string Epoch { get; }
 
     /// <summary>How many listeners are registered.</summary>
     public int ListenerCount => Volatile.Read(ref _listeners).Length;
@@ -240,11 +255,24 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     /// <returns>The events.</returns>
     /// <exception cref="ArgumentException">An option is invalid; thrown when enumeration starts.</exception>
     /// <exception cref="ObjectDisposedException">The manager is disposed; thrown when enumeration starts.</exception>
+    public IAsyncEnumerable<WebSocketEvent> ReadEventsAsync(ListenerOptions? options = null, CancellationToken cancellationToken = default) =>
+        ReadEventsAsync(null, options, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadEventsAsync(ListenerOptions?, CancellationToken)"/>, starting right after the event with id
+    /// <paramref name="afterEventId"/>: the kept events after it first, then live events, without a gap. When the event cannot
+    /// be found the enumeration starts live; use <see cref="Subscribe(ListenerOptions?, string?)"/> to learn whether it was.
+    /// </summary>
+    /// <param name="afterEventId">The id of the last event the consumer has, or <see langword="null"/> to start live.</param>
+    /// <param name="options">Queue and filters; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the enumeration.</param>
+    /// <returns>The events.</returns>
     public async IAsyncEnumerable<WebSocketEvent> ReadEventsAsync(
+        string? afterEventId,
         ListenerOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var subscription = Subscribe(options);
+        await using var subscription = Subscribe(options, afterEventId);
         while (await subscription.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             while (subscription.TryRead(out var evt))
@@ -255,7 +283,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Subscribes as a pull listener, the primitive behind <see cref="ReadEventsAsync"/>: read the events dispatched from now on
+    /// Subscribes as a pull listener, the primitive behind <see cref="ReadEventsAsync(ListenerOptions?, CancellationToken)"/>: read the events dispatched from now on
     /// with <see cref="EventSubscription.WaitToReadAsync"/> and <see cref="EventSubscription.TryRead"/>, as from a channel, and see
     /// how many the queue's overflow policy dropped. Dispose the subscription to remove the listener.
     /// </summary>
@@ -263,7 +291,96 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     /// <returns>The subscription.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    public EventSubscription Subscribe(ListenerOptions? options = null) => new(this, Register(null, null, options), _abort.Token);
+    public EventSubscription Subscribe(ListenerOptions? options = null) => Subscribe(options, null);
+
+    /// <summary>
+    /// Subscribes as a pull listener that starts right after the event with id <paramref name="afterEventId"/>: the kept
+    /// events after it that the filters select are queued first, then live events follow, with no gap and no duplicate
+    /// between them. <see cref="EventSubscription.Resume"/> says whether that worked; when it did not (the event is older than
+    /// the history, from another epoch, or unknown) the subscription starts live.
+    /// </summary>
+    /// <param name="options">Queue and filters; defaults when <see langword="null"/>. The queue grows by the number of events replayed.</param>
+    /// <param name="afterEventId">The id of the last event the consumer has, or <see langword="null"/> to start live.</param>
+    /// <returns>The subscription.</returns>
+    /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public EventSubscription Subscribe(ListenerOptions? options, string? afterEventId)
+    {
+        if (afterEventId is null)
+        {
+            return new EventSubscription(this, Register(null, null, options), ResumeResult.Live, _abort.Token);
+        }
+
+        options ??= DefaultListenerOptions;
+        options.Validate();
+        lock (_historyGate)
+        {
+            // The dispatcher appends to the history and reads the listeners under this lock, so every event is either in the
+            // replay below or delivered live to the new listener, never both and never neither.
+            var result = Lookup(afterEventId, out var replay);
+            var sized = new ListenerOptions
+            {
+                Capacity = (int)Math.Min(ListenerOptions.MaxCapacity, (long)options.Capacity + replay.Count),
+                OverflowPolicy = options.OverflowPolicy,
+                EventTypes = options.EventTypes,
+                Filter = options.Filter,
+                Name = options.Name,
+            };
+            var listener = Register(null, null, sized);
+            var replayed = 0;
+            foreach (var evt in replay)
+            {
+                if (listener.Accepts(evt) && listener.TryEnqueue(evt))
+                {
+                    replayed++;
+                }
+            }
+
+            return new EventSubscription(this, listener, result with { Replayed = replayed }, _abort.Token);
+        }
+    }
+
+    /// <summary>
+    /// The kept events after the event with id <paramref name="afterEventId"/>, oldest first, as a list (for live events as well,
+    /// use <see cref="Subscribe(ListenerOptions?, string?)"/>).
+    /// </summary>
+    /// <param name="afterEventId">The id of the last event the caller has.</param>
+    /// <param name="events">The events after it; empty unless the result is <see cref="ResumeStatus.Recovered"/>.</param>
+    /// <returns>Whether the event was found.</returns>
+    public ResumeResult GetEventsAfter(string afterEventId, out IReadOnlyList<WebSocketEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(afterEventId);
+        lock (_historyGate)
+        {
+            var result = Lookup(afterEventId, out var found);
+            events = found;
+            return result with { Replayed = found.Count };
+        }
+    }
+
+    private ResumeResult Lookup(string afterEventId, out List<WebSocketEvent> events)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(afterEventId);
+        if (_history is not null && _history.TryGetAfter(afterEventId, out events))
+        {
+            return new ResumeResult(ResumeStatus.Recovered, afterEventId, events.Count);
+        }
+
+        events = [];
+
+        // Ids made by this library are version 7 GUIDs, which carry their creation time: that tells "too old" and "from before
+        // this stream began" apart from an id this stream never had.
+        var status = ResumeStatus.Unknown;
+        if (EventIds.TryGetTimestamp(afterEventId, out var created))
+        {
+            var oldest = _history?.OldestEventId is { } id && EventIds.TryGetTimestamp(id, out var kept) ? kept : (DateTimeOffset?)null;
+            status = created < _startedAt ? ResumeStatus.EpochChanged
+                : _history is null || (oldest is { } o && created <= o) ? ResumeStatus.HistoryExceeded
+                : ResumeStatus.Unknown;
+        }
+
+        return new ResumeResult(status, afterEventId, 0);
+    }
 
     /// <summary>
     /// Unregisters a listener. Once this returns, its handler is not called again, except for a call already running.
@@ -420,7 +537,21 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
                     }
 
                     Volatile.Write(ref _sequence, sequence);
-                    foreach (var listener in Volatile.Read(ref _listeners))
+                    Listener[] listeners;
+                    if (_history is null)
+                    {
+                        listeners = Volatile.Read(ref _listeners);
+                    }
+                    else
+                    {
+                        lock (_historyGate)
+                        {
+                            _history.Append(evt);
+                            listeners = Volatile.Read(ref _listeners);
+                        }
+                    }
+
+                    foreach (var listener in listeners)
                     {
                         if (listener.Accepts(evt) && !listener.TryEnqueue(evt))
                         {

@@ -4,7 +4,7 @@ using EventManager.Listeners;
 namespace EventManager;
 
 /// <summary>
-/// A pull listener from <see cref="WebSocketEventManager.Subscribe"/>: a bounded queue of the events dispatched since it was
+/// A pull listener from <see cref="WebSocketEventManager.Subscribe(ListenerOptions?, string?)"/>: a bounded queue of the events dispatched since it was
 /// created, read like a <see cref="System.Threading.Channels.ChannelReader{T}"/> by one consumer at a time. It has a listener's
 /// options, filters, counters and metrics. Socket connections and the Redis mirror are built on it.
 /// </summary>
@@ -15,12 +15,16 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
     private readonly CancellationToken _managerAborted;
     private int _disposed;
 
-    internal EventSubscription(WebSocketEventManager manager, Listener listener, CancellationToken managerAborted)
+    internal EventSubscription(WebSocketEventManager manager, Listener listener, ResumeResult resume, CancellationToken managerAborted)
     {
         _manager = manager;
         _listener = listener;
         _managerAborted = managerAborted;
+        Resume = resume;
     }
+
+    /// <summary>Whether the subscription resumed after the event it was asked to, and how many events it replayed.</summary>
+    public ResumeResult Resume { get; }
 
     /// <summary>The listener id, as in <see cref="ListenerMetrics.Id"/>; <see cref="WebSocketEventManager.RemoveListener"/> ends the subscription too.</summary>
     public long Id => _listener.Id;

@@ -6,7 +6,7 @@ namespace EventManager.Listeners;
 
 /// <summary>
 /// One registered listener: its bounded queue, its filters, its counters, and either a loop that calls its handler
-/// or, for <see cref="WebSocketEventManager.ReadEventsAsync"/>, a consumer that pulls from the queue.
+/// or, for <see cref="WebSocketEventManager.ReadEventsAsync(ListenerOptions?, CancellationToken)"/>, a consumer that pulls from the queue.
 /// </summary>
 internal sealed class Listener
 {

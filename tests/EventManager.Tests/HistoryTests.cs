@@ -1,0 +1,166 @@
+using EventManager.Tests.Support;
+
+namespace EventManager.Tests;
+
+public class HistoryTests
+{
+    [Test]
+    public async Task Subscribe_AfterAKnownEventWhilePublishing_GetsTheRestThenLiveWithoutGapOrDuplicate()
+    {
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { HistoryCapacity = 100_000 });
+        const int Count = 20_000;
+        var published = new List<CustomEvent>(Count);
+        for (var i = 0; i < 1000; i++)
+        {
+            published.Add(Events.Custom("n" + i));
+            manager.Publish(published[^1]);
+        }
+
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 1000, "the first events were dispatched");
+        var publisher = Task.Run(() =>
+        {
+            for (var i = 1000; i < Count; i++)
+            {
+                var evt = Events.Custom("n" + i);
+                lock (published)
+                {
+                    published.Add(evt);
+                }
+
+                manager.Publish(evt);
+            }
+        });
+
+        await using var subscription = manager.Subscribe(new ListenerOptions { Capacity = Count }, published[499].EventId);
+        var received = new List<string>();
+        while (received.Count < Count - 500 && await Eventually.Within(subscription.WaitToReadAsync().AsTask(), "more events"))
+        {
+            while (subscription.TryRead(out var evt))
+            {
+                received.Add(evt.EventType);
+            }
+        }
+
+        await publisher;
+        Assert.That(subscription.Resume.Status, Is.EqualTo(ResumeStatus.Recovered));
+        Assert.That(received, Is.EqualTo(Enumerable.Range(500, Count - 500).Select(i => "n" + i)));
+    }
+
+    [Test]
+    public async Task Subscribe_AfterAnEventOlderThanTheHistory_ReportsHistoryExceededAndStartsLive()
+    {
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { HistoryCapacity = 10 });
+        var first = Events.Custom("first");
+        manager.Publish(first);
+        for (var i = 0; i < 20; i++)
+        {
+            manager.Publish(Events.Custom());
+        }
+
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 21, "every event was dispatched");
+
+        await using var subscription = manager.Subscribe(null, first.EventId);
+
+        Assert.That(subscription.Resume, Is.EqualTo(new ResumeResult(ResumeStatus.HistoryExceeded, first.EventId, 0)));
+        Assert.That(subscription.Pending, Is.Zero);
+    }
+
+    [Test]
+    public async Task Subscribe_AfterAnEventFromBeforeTheManagerStarted_ReportsEpochChanged()
+    {
+        var before = Guid.CreateVersion7(DateTimeOffset.UtcNow.AddMinutes(-1)).ToString("N");
+        await using var manager = new WebSocketEventManager();
+
+        await using var subscription = manager.Subscribe(null, before);
+
+        Assert.That(subscription.Resume.Status, Is.EqualTo(ResumeStatus.EpochChanged));
+        Assert.That(subscription.Resume.Recovered, Is.False);
+    }
+
+    [TestCase("not-an-event-id")]
+    [TestCase("0123456789abcdef0123456789abcdef")]
+    public async Task Subscribe_AfterAnIdThisStreamNeverHad_ReportsUnknown(string id)
+    {
+        await using var manager = new WebSocketEventManager();
+        manager.Publish(Events.Custom());
+
+        await using var subscription = manager.Subscribe(null, id);
+
+        Assert.That(subscription.Resume.Status, Is.EqualTo(ResumeStatus.Unknown));
+    }
+
+    [Test]
+    public async Task History_OlderThanItsMaxAge_IsForgotten()
+    {
+        var time = new ManualTimeProvider();
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time, HistoryMaxAge = TimeSpan.FromMinutes(1) });
+        var old = Events.Custom("old");
+        manager.Publish(old);
+        manager.Publish(Events.Custom());
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 2, "both events were dispatched");
+
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.That(manager.GetEventsAfter(old.EventId, out var events).Status, Is.Not.EqualTo(ResumeStatus.Recovered));
+        Assert.That(events, Is.Empty);
+    }
+
+    [Test]
+    public async Task GetEventsAfter_AKnownEvent_ListsTheLaterOnesInOrder()
+    {
+        await using var manager = new WebSocketEventManager();
+        var all = Enumerable.Range(0, 5).Select(i => Events.Custom("e" + i)).ToList();
+        all.ForEach(manager.Publish);
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 5, "every event was dispatched");
+
+        var result = manager.GetEventsAfter(all[1].EventId, out var events);
+
+        Assert.That(result.Status, Is.EqualTo(ResumeStatus.Recovered));
+        Assert.That(events.Select(e => e.EventType), Is.EqualTo(new[] { "e2", "e3", "e4" }));
+    }
+
+    [Test]
+    public async Task Subscribe_WithFilters_ReplaysOnlyWhatTheyAccept()
+    {
+        await using var manager = new WebSocketEventManager();
+        var anchor = Events.Custom("anchor");
+        manager.Publish(anchor);
+        manager.Publish(Events.Custom("keep.a"));
+        manager.Publish(Events.Custom("drop"));
+        manager.Publish(Events.Custom("keep.b"));
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 4, "every event was dispatched");
+
+        await using var subscription = manager.Subscribe(new ListenerOptions { EventTypes = ["keep.*"] }, anchor.EventId);
+
+        Assert.That(subscription.Resume.Replayed, Is.EqualTo(2));
+        Assert.That(subscription.TryRead(out var first) && subscription.TryRead(out var second) ? new[] { first!.EventType, second!.EventType } : [], Is.EqualTo(new[] { "keep.a", "keep.b" }));
+    }
+
+    [Test]
+    public async Task ReadEventsAsync_AfterAKnownEvent_YieldsTheRestThenLive()
+    {
+        await using var manager = new WebSocketEventManager();
+        var anchor = Events.Custom("anchor");
+        manager.Publish(anchor);
+        manager.Publish(Events.Custom("kept"));
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 2, "both events were dispatched");
+        await using var events = manager.ReadEventsAsync(anchor.EventId).GetAsyncEnumerator();
+
+        Assert.That(await Eventually.Within(events.MoveNextAsync().AsTask(), "the replayed event"), Is.True);
+        Assert.That(events.Current.EventType, Is.EqualTo("kept"));
+        manager.Publish(Events.Custom("live"));
+        Assert.That(await Eventually.Within(events.MoveNextAsync().AsTask(), "the live event"), Is.True);
+        Assert.That(events.Current.EventType, Is.EqualTo("live"));
+    }
+
+    [TestCase(-1, 1)]
+    [TestCase(10, 0)]
+    public void Options_InvalidHistorySettings_ThrowNamingThem(int capacity, int maxAgeSeconds)
+    {
+        var options = new EventManagerOptions { HistoryCapacity = capacity, HistoryMaxAge = TimeSpan.FromSeconds(maxAgeSeconds) };
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new WebSocketEventManager(options))!;
+
+        Assert.That(error.ParamName, Is.EqualTo(capacity < 0 ? nameof(EventManagerOptions.HistoryCapacity) : nameof(EventManagerOptions.HistoryMaxAge)));
+    }
+}

@@ -166,11 +166,13 @@ public static class EventEndpointRouteBuilderExtensions
         var query = context.Request.Query;
         try
         {
+            var lastEventId = context.Request.Headers.TryGetValue("Last-Event-ID", out var header) && header.Count > 0 ? header.ToString() : null;
             clientOptions = ClientConnectionOptions.FromQuery(
                 name => query.TryGetValue(name, out var value) ? value.ToString() : null,
                 context.Request.RouteValues[SessionRouteValue] as string,
                 user,
-                userId);
+                userId,
+                lastEventId);
             error = null!;
             return true;
         }

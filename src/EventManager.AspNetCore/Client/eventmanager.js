@@ -27,6 +27,7 @@
   });
 
   // The server closed because of something this client did; trying again would only repeat it.
+  // (A resume that cannot be honoured is not fatal: the server says so in a "resumed" or "error" frame and streams on.)
   var FATAL_CLOSE_CODES = [1003, 1008, 1009];
 
   var DEFAULTS = {
@@ -40,6 +41,8 @@
     maxReconnectAttempts: 10,  // then the status is "failed"
     pingInterval: 30000,       // 0 disables client pings
     WebSocket: null,           // implementation to use instead of the global one
+    resume: true,              // after a reconnect, ask for the events missed meanwhile (last_event_id)
+    lastEventId: null,         // resume after this event on the first connect, e.g. one kept in sessionStorage
   };
 
   function EventManagerClient(url, options) {
@@ -55,18 +58,20 @@
     this.status = STATUS.DISCONNECTED;
     this.reconnectAttempts = 0;
     this.connectionId = null;
-    this.lastEventId = null;
+    this.lastEventId = this.options.lastEventId;
+    this.epoch = null;
     this.eventTypes = this.options.eventTypes ? this.options.eventTypes.slice() : null;
     this._socket = null;
     this._manualClose = false;
     this._reconnectTimer = null;
     this._pingTimer = null;
-    this._handlers = { event: [], status: [], metrics: [], error: [], gap: [] };
+    this._handlers = { event: [], status: [], metrics: [], error: [], gap: [], resume: [] };
     if (options.onEvent) this.onEvent(options.onEvent);
     if (options.onStatus) this.onStatus(options.onStatus);
     if (options.onMetrics) this.onMetrics(options.onMetrics);
     if (options.onError) this.onError(options.onError);
     if (options.onGap) this.onGap(options.onGap);
+    if (options.onResume) this.onResume(options.onResume);
   }
 
   EventManagerClient.STATUS = STATUS;
@@ -76,6 +81,8 @@
   EventManagerClient.prototype.onMetrics = function (handler) { return this._on("metrics", handler); };
   EventManagerClient.prototype.onError = function (handler) { return this._on("error", handler); };
   EventManagerClient.prototype.onGap = function (handler) { return this._on("gap", handler); };
+  /** Called after a reconnect with { recovered, status, replayed }: recovered false means events were missed for good. */
+  EventManagerClient.prototype.onResume = function (handler) { return this._on("resume", handler); };
 
   /** Opens the connection; reconnects by itself until disconnect() or maxReconnectAttempts. */
   EventManagerClient.prototype.connect = function () {
@@ -155,6 +162,10 @@
     if (this.options.batchSize != null) params.push("batch_size=" + this.options.batchSize);
     if (this.options.batchWindowMs != null) params.push("batch_window_ms=" + this.options.batchWindowMs);
     if (this.options.metricsIntervalMs != null) params.push("metrics_interval_ms=" + this.options.metricsIntervalMs);
+    if (this.options.resume && this.lastEventId) {
+      params.push("last_event_id=" + encodeURIComponent(this.lastEventId));
+      if (this.epoch) params.push("epoch=" + encodeURIComponent(this.epoch));
+    }
     if (params.length === 0) return this.url;
     return this.url + (this.url.indexOf("?") >= 0 ? "&" : "?") + params.join("&");
   };
@@ -193,6 +204,7 @@
     switch (message.type) {
       case "connected":
         this.connectionId = message.payload && message.payload.connection_id;
+        if (message.payload && message.payload.epoch) this.epoch = message.payload.epoch;
         this.reconnectAttempts = 0;
         this._setStatus(STATUS.CONNECTED);
         this._startPing();
@@ -203,6 +215,9 @@
         break;
       case "batch":
         for (var i = 0; i < message.events.length; i++) this._deliver(message.events[i]);
+        break;
+      case "resumed":
+        this._emit("resume", message.payload);
         break;
       case "gap":
         this._emit("gap", message.payload);

@@ -8,6 +8,10 @@ namespace EventManager.Sockets;
 /// <param name="EventsDropped">Events dropped from clients' send queues (slow clients); each WebSocket client is told in a <c>gap</c> frame.</param>
 /// <param name="ClientsRefused">Connections refused by the client limits.</param>
 /// <param name="ProtocolErrors">Client frames answered with an <c>error</c> frame or a closing code.</param>
+/// <param name="ResumesAttempted">Clients that asked to resume after an event (<c>last_event_id</c>, <c>resume</c>, <c>Last-Event-ID</c>).</param>
+/// <param name="ResumesRecovered">Resumes that found the event and replayed what followed.</param>
+/// <param name="ResumesNotRecovered">Resumes that could not: history exceeded, epoch changed, or an unknown id.</param>
+/// <param name="EventsReplayed">Events replayed to resuming clients.</param>
 /// <param name="Sessions">Figures per session with clients now.</param>
 public sealed record BroadcasterMetrics(
     int ConnectedClients,
@@ -17,6 +21,10 @@ public sealed record BroadcasterMetrics(
     long EventsDropped,
     long ClientsRefused,
     long ProtocolErrors,
+    long ResumesAttempted,
+    long ResumesRecovered,
+    long ResumesNotRecovered,
+    long EventsReplayed,
     IReadOnlyDictionary<string, SessionMetrics> Sessions);
 
 /// <summary>Figures of one session.</summary>

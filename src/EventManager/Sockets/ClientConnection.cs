@@ -16,13 +16,7 @@ internal abstract class ClientConnection
         _filter = options.Filter;
         Id = Guid.CreateVersion7().ToString("N");
         var settings = broadcaster.Options;
-        Subscription = broadcaster.Manager.Subscribe(new ListenerOptions
-        {
-            Name = "client:" + Id,
-            Capacity = settings.SendQueueCapacity,
-            OverflowPolicy = settings.SlowClientPolicy == SlowClientPolicy.Disconnect ? OverflowPolicy.DropNewest : OverflowPolicy.DropOldest,
-            Filter = Accepts,
-        });
+        Subscription = Subscribe(options.LastEventId, options.Epoch);
     }
 
     public string Id { get; }
@@ -31,7 +25,8 @@ internal abstract class ClientConnection
 
     public SessionStats? Session { get; }
 
-    public EventSubscription Subscription { get; }
+    /// <summary>The client's pull listener; a <c>resume</c> frame replaces it, on the send loop only.</summary>
+    public EventSubscription Subscription { get; protected set; }
 
     public EventFilter Filter
     {
@@ -43,6 +38,37 @@ internal abstract class ClientConnection
 
     /// <summary>Starts closing the client, from any thread; returns at once.</summary>
     public abstract void BeginClose(int closeCode, string reason);
+
+    /// <summary>
+    /// Subscribes to the manager, after <paramref name="lastEventId"/> when given. An <paramref name="epoch"/> other than the
+    /// manager's means the id belongs to another stream, so the subscription starts live and says so.
+    /// </summary>
+    protected EventSubscription Subscribe(string? lastEventId, string? epoch)
+    {
+        var settings = _broadcaster.Options;
+        var listener = new ListenerOptions
+        {
+            Name = "client:" + Id,
+            Capacity = settings.SendQueueCapacity,
+            OverflowPolicy = settings.SlowClientPolicy == SlowClientPolicy.Disconnect ? OverflowPolicy.DropNewest : OverflowPolicy.DropOldest,
+            Filter = Accepts,
+        };
+        if (lastEventId is null)
+        {
+            return _broadcaster.Manager.Subscribe(listener, null);
+        }
+
+        var epochChanged = epoch is not null && !string.Equals(epoch, _broadcaster.Manager.Epoch, StringComparison.Ordinal);
+        var subscription = _broadcaster.Manager.Subscribe(listener, epochChanged ? null : lastEventId);
+        var result = epochChanged ? new ResumeResult(ResumeStatus.EpochChanged, lastEventId, 0) : subscription.Resume;
+        Resume = result;
+        _reportedDropped = 0;
+        _broadcaster.CountResume(result);
+        return subscription;
+    }
+
+    /// <summary>The outcome of the last resume asked for, to tell the client; <see langword="null"/> when it did not ask.</summary>
+    public ResumeResult? Resume { get; private set; }
 
     /// <summary>Events dropped from this client's queue since the last call.</summary>
     protected long TakeNewDrops(out long total)

@@ -24,22 +24,44 @@ public sealed class ClientConnectionOptions
     /// <summary>How long a batch may wait to fill. Default <see cref="WebSocketBroadcasterOptions.DefaultBatchWindow"/>; zero sends each event alone as an <c>event</c> frame.</summary>
     public TimeSpan BatchWindow { get; init; } = WebSocketBroadcasterOptions.DefaultBatchWindow;
 
+    /// <summary>
+    /// Resume after this event: the kept events after it that the filter selects come first, then live events, and the client
+    /// is told whether that worked (<c>resumed</c>). From <c>?last_event_id=</c> or the SSE <c>Last-Event-ID</c> header. Default none.
+    /// </summary>
+    public string? LastEventId { get; init; }
+
+    /// <summary>The stream epoch the <see cref="LastEventId"/> came from (the <c>epoch</c> of the <c>connected</c> frame), if known. Default none.</summary>
+    public string? Epoch { get; init; }
+
     /// <summary>How often the client gets a <c>metrics_update</c> frame. Default zero: never; otherwise at least <see cref="WebSocketBroadcasterOptions.MinMetricsInterval"/>.</summary>
     public TimeSpan MetricsInterval { get; init; }
 
     /// <summary>
-    /// Reads the connect-time query parameters of the protocol: <c>filter</c> (JSON), <c>batch_size</c>, <c>batch_window_ms</c>
-    /// and <c>metrics_interval_ms</c>.
+    /// Reads the connect-time query parameters of the protocol: <c>filter</c> (JSON), <c>batch_size</c>, <c>batch_window_ms</c>,
+    /// <c>metrics_interval_ms</c>, <c>last_event_id</c> and <c>epoch</c>.
     /// </summary>
     /// <param name="query">Looks up one query parameter; <see langword="null"/> when absent.</param>
     /// <param name="sessionId">The session from the route, if any.</param>
     /// <param name="user">The authenticated user, if any.</param>
     /// <param name="userId">The user's id for addressed events, if any.</param>
+    /// <param name="lastEventId">The event to resume after when the query has no <c>last_event_id</c>, such as an SSE <c>Last-Event-ID</c> header.</param>
     /// <returns>The options.</returns>
     /// <exception cref="EventFormatException">A parameter is malformed; <see cref="EventFormatException.Field"/> names it.</exception>
-    public static ClientConnectionOptions FromQuery(Func<string, string?> query, string? sessionId = null, ClaimsPrincipal? user = null, string? userId = null)
+    public static ClientConnectionOptions FromQuery(Func<string, string?> query, string? sessionId = null, ClaimsPrincipal? user = null, string? userId = null, string? lastEventId = null)
     {
         ArgumentNullException.ThrowIfNull(query);
+        lastEventId = query("last_event_id") is { Length: > 0 } fromQuery ? fromQuery : lastEventId;
+        if (lastEventId is not null && !IsEventId(lastEventId))
+        {
+            throw new EventFormatException("last_event_id", "expected an event id of 1 to 128 letters, digits or '-', '_', '.', ':'.");
+        }
+
+        var epoch = query("epoch") is { Length: > 0 } givenEpoch ? givenEpoch : null;
+        if (epoch is not null && !IsEventId(epoch))
+        {
+            throw new EventFormatException("epoch", "expected an epoch as sent in the connected frame.");
+        }
+
         var filter = query("filter") is { Length: > 0 } json ? EventFilter.Parse(json) : EventFilter.All;
         var batchSize = Integer(query, "batch_size", WebSocketBroadcasterOptions.DefaultBatchSize, 1, WebSocketBroadcasterOptions.MaxBatchSize);
         var windowMs = Integer(query, "batch_window_ms", (int)WebSocketBroadcasterOptions.DefaultBatchWindow.TotalMilliseconds, 0, 60_000);
@@ -58,8 +80,14 @@ public sealed class ClientConnectionOptions
             BatchSize = batchSize,
             BatchWindow = TimeSpan.FromMilliseconds(windowMs),
             MetricsInterval = TimeSpan.FromMilliseconds(metricsMs),
+            LastEventId = lastEventId,
+            Epoch = epoch,
         };
     }
+
+    /// <summary>Whether text can be an event id (or epoch): what a resume may name, so garbage is refused before any lookup.</summary>
+    public static bool IsEventId(string? text) =>
+        text is { Length: > 0 and <= 128 } && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
 
     internal void Validate()
     {

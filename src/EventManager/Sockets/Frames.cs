@@ -9,7 +9,7 @@ internal static class Frames
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
-    public static void Connected(IBufferWriter<byte> buffer, string connectionId, ClientConnectionOptions options, TimeSpan heartbeat, DateTimeOffset now)
+    public static void Connected(IBufferWriter<byte> buffer, string connectionId, string epoch, ClientConnectionOptions options, TimeSpan heartbeat, DateTimeOffset now)
     {
         using var writer = new Utf8JsonWriter(buffer, WriterOptions);
         writer.WriteStartObject();
@@ -17,6 +17,7 @@ internal static class Frames
         writer.WriteStartObject("payload");
         writer.WriteString("connection_id", connectionId);
         writer.WriteString("server_time", now.UtcDateTime);
+        writer.WriteString("epoch", epoch);
         if (options.SessionId is not null)
         {
             writer.WriteString("session_id", options.SessionId);
@@ -75,6 +76,45 @@ internal static class Frames
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
+
+    /// <summary><c>resumed</c>: whether the events after <c>last_event_id</c> were recovered, and how many were replayed.</summary>
+    public static void Resumed(IBufferWriter<byte> buffer, ResumeResult result, string epoch)
+    {
+        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteString("type", "resumed");
+        writer.WriteStartObject("payload");
+        writer.WriteBoolean("recovered", result.Recovered);
+        writer.WriteString("status", StatusName(result.Status));
+        writer.WriteString("last_event_id", result.LastEventId);
+        writer.WriteNumber("replayed", result.Replayed);
+        writer.WriteString("epoch", epoch);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    public static byte[] ResumedJson(ResumeResult result, string epoch)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Resumed(buffer, result, epoch);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] ErrorJson(string code, string message, string? field = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Error(buffer, code, message, field);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static string StatusName(ResumeStatus status) => status switch
+    {
+        ResumeStatus.Recovered => "recovered",
+        ResumeStatus.HistoryExceeded => "history_exceeded",
+        ResumeStatus.EpochChanged => "epoch_changed",
+        ResumeStatus.Unknown => "unknown_event_id",
+        _ => "live",
+    };
 
     public static void Gap(IBufferWriter<byte> buffer, long missed, long totalMissed)
     {

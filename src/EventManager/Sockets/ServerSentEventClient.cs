@@ -63,6 +63,13 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
     private async IAsyncEnumerable<SseItem<SseFrame>> FramesAsync(CountingStream destination, [EnumeratorCancellation] CancellationToken token)
     {
         yield return new SseItem<SseFrame>(new SseFrame(null, Frames.SessionStreamStarted(Id, Options.SessionId, _time.GetUtcNow())), "session_stream_started") { EventId = Id };
+        if (Resume is { } resume)
+        {
+            yield return resume.Status == ResumeStatus.Unknown
+                ? new SseItem<SseFrame>(new SseFrame(null, Frames.ErrorJson("unknown_event_id", $"no event '{resume.LastEventId}' in this stream; continuing with live events", "last_event_id")), "error")
+                : new SseItem<SseFrame>(new SseFrame(null, Frames.ResumedJson(resume, Broadcaster.Manager.Epoch)), "resumed");
+        }
+
         var heartbeat = Broadcaster.Options.HeartbeatInterval;
         Task<bool>? ready = null;
         while (true)

@@ -27,6 +27,9 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
     private long _dropped;
     private long _refused;
     private long _protocolErrors;
+    private long _resumes;
+    private long _resumesRecovered;
+    private long _eventsReplayed;
     private int _reserved;
     private bool _disposed;
 
@@ -211,6 +214,10 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
                 Interlocked.Read(ref _dropped),
                 Interlocked.Read(ref _refused),
                 Interlocked.Read(ref _protocolErrors),
+                Interlocked.Read(ref _resumes),
+                Interlocked.Read(ref _resumesRecovered),
+                Interlocked.Read(ref _resumes) - Interlocked.Read(ref _resumesRecovered),
+                Interlocked.Read(ref _eventsReplayed),
                 sessions);
         }
     }
@@ -250,6 +257,16 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
     internal void CountDropped(long events) => Interlocked.Add(ref _dropped, events);
 
     internal void CountProtocolError() => Interlocked.Increment(ref _protocolErrors);
+
+    internal void CountResume(ResumeResult result)
+    {
+        Interlocked.Increment(ref _resumes);
+        if (result.Status == ResumeStatus.Recovered)
+        {
+            Interlocked.Increment(ref _resumesRecovered);
+            Interlocked.Add(ref _eventsReplayed, result.Replayed);
+        }
+    }
 
     private async Task Track(ClientConnection client, Task run, string kind, CancellationToken cancellationToken)
     {

@@ -27,6 +27,12 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
     private double _frameTokens;
     private long _lastRefill;
     private int _closing;
+    private ResumeRequest? _pendingResume;
+    private TaskCompletionSource _resumeSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _firstSentSequence;
+    private long _lastSentSequence;
+    private long _skipFrom;
+    private long _skipTo;
 
     public WebSocketClient(WebSocketBroadcaster broadcaster, WebSocket socket, ClientConnectionOptions options, SessionStats? session, ILogger logger)
         : base(broadcaster, options, session)
@@ -44,7 +50,8 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
 
     public async Task RunAsync()
     {
-        var connected = await SendControlAsync(static (buffer, client) => Frames.Connected(buffer, client.Id, client.Options, client.Broadcaster.Options.HeartbeatInterval, client._time.GetUtcNow()), this).ConfigureAwait(false);
+        var connected = await SendControlAsync(static (buffer, client) => Frames.Connected(buffer, client.Id, client.Broadcaster.Manager.Epoch, client.Options, client.Broadcaster.Options.HeartbeatInterval, client._time.GetUtcNow()), this).ConfigureAwait(false)
+            && await ReportResumeAsync().ConfigureAwait(false);
         var sending = connected ? SendEventsAsync() : Task.CompletedTask;
         var heartbeats = connected ? RepeatAsync(Broadcaster.Options.HeartbeatInterval, static (buffer, client) => Frames.Control(buffer, "heartbeat", client._time.GetUtcNow())) : Task.CompletedTask;
         var metrics = connected && Options.MetricsInterval > TimeSpan.Zero
@@ -294,8 +301,11 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
                 case "unsubscribe":
                     await SubscribeAsync(root, replace: false).ConfigureAwait(false);
                     break;
+                case "resume":
+                    await RequestResumeAsync(root).ConfigureAwait(false);
+                    break;
                 default:
-                    await SendErrorAsync("unknown_type", $"unknown frame type '{type.GetString()}'; expected ping, subscribe or unsubscribe", "type").ConfigureAwait(false);
+                    await SendErrorAsync("unknown_type", $"unknown frame type '{type.GetString()}'; expected ping, subscribe, unsubscribe or resume", "type").ConfigureAwait(false);
                     break;
             }
         }
@@ -360,6 +370,69 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
         await SendControlAsync(static (buffer, client) => Frames.Subscribed(buffer, client.Filter.EventTypes), this).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Hands a <c>resume</c> to the send loop, which owns the subscription. Events already sent on this connection are not
+    /// sent again; missed ones older than them follow them (docs/protocol.md).
+    /// </summary>
+    private async Task RequestResumeAsync(JsonElement root)
+    {
+        string? lastEventId = null, epoch = null;
+        if (root.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.Object)
+        {
+            if (payload.TryGetProperty("last_event_id", out var id) && id.ValueKind == JsonValueKind.String)
+            {
+                lastEventId = id.GetString();
+            }
+
+            if (payload.TryGetProperty("epoch", out var given) && given.ValueKind == JsonValueKind.String)
+            {
+                epoch = given.GetString();
+            }
+        }
+
+        if (!ClientConnectionOptions.IsEventId(lastEventId))
+        {
+            await SendErrorAsync("invalid_field", "resume needs payload.last_event_id, an event id", "payload.last_event_id").ConfigureAwait(false);
+            return;
+        }
+
+        Volatile.Write(ref _pendingResume, new ResumeRequest(lastEventId!, ClientConnectionOptions.IsEventId(epoch) ? epoch : null));
+        Interlocked.Exchange(ref _resumeSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Tells the client how its resume went: <c>resumed</c>, or an error frame for an id this stream never had.</summary>
+    private async Task<bool> ReportResumeAsync()
+    {
+        if (Resume is not { } result)
+        {
+            return true;
+        }
+
+        return result.Status == ResumeStatus.Unknown
+            ? await SendErrorAsync("unknown_event_id", $"no event '{result.LastEventId}' in this stream; continuing with live events", "last_event_id").ConfigureAwait(false)
+            : await SendControlAsync(static (buffer, client) => Frames.Resumed(buffer, client.Resume!, client.Broadcaster.Manager.Epoch), this).ConfigureAwait(false);
+    }
+
+    private async Task<bool> ApplyResumeAsync(ResumeRequest request)
+    {
+        Volatile.Write(ref _pendingResume, null);
+        var previous = Subscription;
+        var next = Subscribe(request.LastEventId, request.Epoch);
+        if (Resume!.Status == ResumeStatus.Recovered)
+        {
+            Subscription = next;
+            previous.Dispose();
+            (_skipFrom, _skipTo) = (_firstSentSequence, _lastSentSequence);
+        }
+        else
+        {
+            // Nothing to replay: keep the queue this client already has rather than start again from now.
+            next.Dispose();
+        }
+
+        return await ReportResumeAsync().ConfigureAwait(false);
+    }
+
     private Task<bool> SendErrorAsync(string code, string message, string? field = null)
     {
         Broadcaster.CountProtocolError();
@@ -391,9 +464,34 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
         {
             while (true)
             {
-                if (!Subscription.TryRead(out var first))
+                if (Volatile.Read(ref _pendingResume) is { } resume)
+                {
+                    ready = null;
+                    if (!await ApplyResumeAsync(resume).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (!TryReadUnsent(out var first))
                 {
                     ready ??= Subscription.WaitToReadAsync(token).AsTask();
+
+                    // Take the signal before looking for a request, so one made in between still wakes this wait.
+                    var resumeRequested = Volatile.Read(ref _resumeSignal).Task;
+                    if (Volatile.Read(ref _pendingResume) is not null)
+                    {
+                        continue;
+                    }
+
+                    await Task.WhenAny(ready, resumeRequested).ConfigureAwait(false);
+                    if (!ready.IsCompleted)
+                    {
+                        continue;
+                    }
+
                     var more = await ready.ConfigureAwait(false);
                     ready = null;
                     if (!more)
@@ -411,7 +509,7 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
                     Task? window = null;
                     while (batch.Count < Options.BatchSize)
                     {
-                        if (Subscription.TryRead(out var next))
+                        if (TryReadUnsent(out var next))
                         {
                             batch.Add(next);
                             continue;
@@ -469,8 +567,28 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
             return false;
         }
 
+        foreach (var evt in batch)
+        {
+            _firstSentSequence = _firstSentSequence == 0 ? evt.Sequence : Math.Min(_firstSentSequence, evt.Sequence);
+            _lastSentSequence = Math.Max(_lastSentSequence, evt.Sequence);
+        }
+
         CountSent(batch.Count, length);
         return true;
+    }
+
+    /// <summary>The next queued event, passing over those a resume replayed that this connection had already sent.</summary>
+    private bool TryReadUnsent([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WebSocketEvent evt)
+    {
+        while (Subscription.TryRead(out evt))
+        {
+            if (_skipTo == 0 || evt.Sequence < _skipFrom || evt.Sequence > _skipTo)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task RepeatAsync(TimeSpan interval, FrameBuilder<WebSocketClient> build)
@@ -569,4 +687,6 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
     }
 
     private delegate void FrameBuilder<in TState>(ArrayBufferWriter<byte> buffer, TState state);
+
+    private sealed record ResumeRequest(string LastEventId, string? Epoch);
 }

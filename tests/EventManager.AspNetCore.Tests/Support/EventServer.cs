@@ -41,7 +41,7 @@ internal sealed class EventServer : IAsyncDisposable
 
     public ConcurrentQueue<LogEntry> Logs { get; }
 
-    public static async Task<EventServer> StartAsync(Action<EventSocketOptions>? configure = null, TimeProvider? time = null, int port = 0)
+    public static async Task<EventServer> StartAsync(Action<EventSocketOptions>? configure = null, TimeProvider? time = null, int port = 0, Action<EventManagerOptions>? manager = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
@@ -54,7 +54,7 @@ internal sealed class EventServer : IAsyncDisposable
             builder.Services.AddSingleton(time);
         }
 
-        builder.Services.AddWebSocketEventManager().AddEventSockets(configure);
+        builder.Services.AddWebSocketEventManager(manager).AddEventSockets(configure);
         builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>("Test", null);
         builder.Services.AddAuthorization(o => o.AddPolicy("admin", p => p.RequireRole("admin")));
         var app = builder.Build();

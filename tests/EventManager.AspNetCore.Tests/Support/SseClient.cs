@@ -12,10 +12,16 @@ internal sealed class SseClient : IAsyncDisposable
 
     public HttpResponseMessage Response { get; private set; } = null!;
 
-    public static async Task<SseClient> ConnectAsync(Uri uri)
+    public static async Task<SseClient> ConnectAsync(Uri uri, string? lastEventId = null)
     {
         var client = new SseClient();
-        client.Response = await client._http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, client._stop.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        client.Response = await client._http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, client._stop.Token);
         if (client.Response.IsSuccessStatusCode)
         {
             client._reader = client.ReadAsync();

@@ -23,6 +23,7 @@ async function main() {
     maxReconnectInterval: 400,
     maxReconnectAttempts: 100,
     onStatus: (status) => console.log("status " + status),
+    onResume: (resume) => console.log("resume " + resume.recovered + " " + resume.status + " " + resume.replayed),
     onEvent: (event) => {
       console.log("event " + event.event_type + " " + event.event_id);
       if (event.event_type === "test.done") {

@@ -1,0 +1,215 @@
+using System.Net;
+using System.Text.Json;
+using EventManager.AspNetCore.Tests.Support;
+using EventManager.Sockets;
+
+namespace EventManager.AspNetCore.Tests;
+
+[TestFixture]
+[CancelAfter(120_000)]
+public sealed class ResumeTests
+{
+    private const int Count = 20_000;
+
+    [Test]
+    public async Task WebSocket_DroppedUnderLoadAndResumed_GetsEveryEventOnceInOrder()
+    {
+        await using var server = await EventServer.StartAsync(o => o.Broadcaster.SendQueueCapacity = 50_000, manager: o => o.HistoryCapacity = 50_000);
+        var received = new List<int>();
+        var first = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_size=100&batch_window_ms=5"));
+        await first.NextAsync("connected");
+        var publisher = Publish(server, Count);
+        var lastId = await ReadSome(first, received, 3000);
+        first.Socket.Abort();
+        first.Socket.Dispose();
+
+        await using var second = await WsClient.ConnectAsync(server.WsUri($"/ws/events?batch_size=100&batch_window_ms=5&last_event_id={lastId}"));
+        await second.NextAsync("connected");
+        var resumed = (await second.NextAsync("resumed")).GetProperty("payload");
+        await ReadSome(second, received, Count - received.Count);
+        await publisher;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(resumed.GetProperty("recovered").GetBoolean(), Is.True);
+            Assert.That(resumed.GetProperty("status").GetString(), Is.EqualTo("recovered"));
+            Assert.That(received, Is.EqualTo(Enumerable.Range(0, Count)), "every event exactly once, in order");
+            Assert.That(server.Broadcaster.GetMetrics().ResumesRecovered, Is.EqualTo(1));
+            Assert.That(server.Broadcaster.GetMetrics().EventsReplayed, Is.EqualTo(resumed.GetProperty("replayed").GetInt64()));
+        });
+    }
+
+    [Test]
+    public async Task Stream_DroppedUnderLoadAndResumedWithLastEventId_GetsEveryEventOnceInOrder()
+    {
+        await using var server = await EventServer.StartAsync(o => o.Broadcaster.SendQueueCapacity = 50_000, manager: o => o.HistoryCapacity = 50_000);
+        var received = new List<int>();
+        var first = await SseClient.ConnectAsync(server.HttpUri("/events?filter=" + Uri.EscapeDataString("""{"event_types":["load"]}""")));
+        await first.NextAsync(m => m.Event == "session_stream_started");
+        var publisher = Publish(server, Count);
+        string? lastId = null;
+        while (received.Count < 3000)
+        {
+            var message = await first.NextAsync(m => m.Event == "load");
+            received.Add(JsonDocument.Parse(message.Data).RootElement.GetProperty("data").GetProperty("n").GetInt32());
+            lastId = message.Id;
+        }
+
+        await first.DisposeAsync();
+        await using var second = await SseClient.ConnectAsync(server.HttpUri("/events?filter=" + Uri.EscapeDataString("""{"event_types":["load"]}""")), lastId);
+        var resumed = await second.NextAsync(m => m.Event == "resumed");
+        while (received.Count < Count)
+        {
+            var message = await second.NextAsync(m => m.Event == "load");
+            received.Add(JsonDocument.Parse(message.Data).RootElement.GetProperty("data").GetProperty("n").GetInt32());
+        }
+
+        await publisher;
+        Assert.That(JsonDocument.Parse(resumed.Data).RootElement.GetProperty("payload").GetProperty("recovered").GetBoolean(), Is.True);
+        Assert.That(received, Is.EqualTo(Enumerable.Range(0, Count)), "every event exactly once, in order");
+    }
+
+    [Test]
+    public async Task ResumeFrame_FirstThingAfterConnecting_ReplaysWhatWasMissed()
+    {
+        await using var server = await EventServer.StartAsync();
+        var events = Enumerable.Range(0, 5).Select(i => CustomEvent.Create("load", new { n = i })).ToList();
+        events.ForEach(server.Manager.Publish);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 5, "the events were dispatched");
+        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_window_ms=0"));
+        await client.NextAsync("connected");
+
+        await client.SendAsync(new { type = "resume", payload = new { last_event_id = events[1].EventId } });
+
+        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
+        Assert.That(resumed.GetProperty("replayed").GetInt32(), Is.EqualTo(3));
+        var replayed = await client.EventsAsync(3);
+        Assert.That(replayed.Select(e => e.GetProperty("event_id").GetString()), Is.EqualTo(events.Skip(2).Select(e => e.EventId)));
+    }
+
+    [Test]
+    public async Task Resume_PastTheHistoryLimit_SaysNotRecovered()
+    {
+        await using var server = await EventServer.StartAsync(manager: o => o.HistoryCapacity = 10);
+        var old = new CustomEvent("old");
+        server.Manager.Publish(old);
+        for (var i = 0; i < 50; i++)
+        {
+            server.Manager.Publish(new CustomEvent("newer"));
+        }
+
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 51, "the events were dispatched");
+
+        await using var client = await WsClient.ConnectAsync(server.WsUri($"/ws/events?last_event_id={old.EventId}"));
+
+        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
+        Assert.Multiple(() =>
+        {
+            Assert.That(resumed.GetProperty("recovered").GetBoolean(), Is.False);
+            Assert.That(resumed.GetProperty("status").GetString(), Is.EqualTo("history_exceeded"));
+            Assert.That(server.Broadcaster.GetMetrics().ResumesNotRecovered, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Resume_FromAnotherEpoch_SaysNotRecovered()
+    {
+        await using var server = await EventServer.StartAsync();
+        var evt = new CustomEvent("x");
+        server.Manager.Publish(evt);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 1, "the event was dispatched");
+
+        await using var client = await WsClient.ConnectAsync(server.WsUri($"/ws/events?last_event_id={evt.EventId}&epoch=0123456789abcdef0123456789abcdef"));
+
+        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
+        Assert.That(resumed.GetProperty("status").GetString(), Is.EqualTo("epoch_changed"));
+    }
+
+    [Test]
+    public async Task Resume_WithAForeignId_GetsAnErrorFrameAndStaysConnected()
+    {
+        await using var server = await EventServer.StartAsync();
+        var foreign = Guid.CreateVersion7().ToString("N");
+        await using var client = await WsClient.ConnectAsync(server.WsUri($"/ws/events?batch_window_ms=0&last_event_id={foreign}"));
+
+        var error = (await client.NextAsync("error")).GetProperty("payload");
+        var live = new CustomEvent("still.live");
+        server.Manager.Publish(live);
+
+        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("unknown_event_id"));
+        Assert.That((await client.NextAsync("event")).GetProperty("event_id").GetString(), Is.EqualTo(live.EventId));
+    }
+
+    [Test]
+    public async Task ResumeFrame_WithAGarbageId_GetsAnErrorFrameAndStaysConnected()
+    {
+        await using var server = await EventServer.StartAsync();
+        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events"));
+        await client.NextAsync("connected");
+
+        await client.SendAsync(new { type = "resume", payload = new { last_event_id = "<script>" } });
+
+        Assert.That((await client.NextAsync("error")).GetProperty("payload").GetProperty("field").GetString(), Is.EqualTo("payload.last_event_id"));
+        await client.SendAsync(new { type = "ping" });
+        await client.NextAsync("pong");
+    }
+
+    [Test]
+    public async Task ConnectQuery_WithAGarbageId_Is400()
+    {
+        await using var server = await EventServer.StartAsync();
+
+        Assert.That(await WsClient.RefusedAsync(server.WsUri("/ws/events?last_event_id=%3Cscript%3E")), Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task EventManagerJs_AfterADroppedConnection_ResumesWithoutLossOrDuplicates()
+    {
+        await using var server = await EventServer.StartAsync();
+        await using var node = NodeProcess.Start("eventmanager-client.js", server.Http.ToString(), server.WsUri("/ws/events").ToString());
+        await node.WaitForLineAsync(l => l == "status connected", "with the first connection");
+        var before = new CustomEvent("test.before");
+        server.Manager.Publish(before);
+        await node.WaitForLineAsync(l => l.StartsWith("event test.before", StringComparison.Ordinal), "with the first event");
+
+        await server.Broadcaster.DisconnectClientAsync(server.Broadcaster.GetClientIds().Single(), EventSocketCloseCodes.SlowConsumer);
+        var missed = Enumerable.Range(0, 3).Select(_ => new CustomEvent("test.missed")).ToList();
+        missed.ForEach(server.Manager.Publish);
+        await node.WaitForLineAsync(l => l.StartsWith("resume true recovered", StringComparison.Ordinal), "with the resume");
+        server.Manager.Publish(new CustomEvent("test.done"));
+
+        Assert.That(await node.ExitCodeAsync(), Is.Zero, string.Join('\n', node.Output));
+        var events = node.Output.Where(l => l.StartsWith("event ", StringComparison.Ordinal)).ToList();
+        Assert.That(events, Is.EqualTo(new[] { $"event test.before {before.EventId}" }.Concat(missed.Select(e => $"event test.missed {e.EventId}")).Append(events[^1])));
+    }
+
+    private static Task Publish(EventServer server, int count) => Task.Run(async () =>
+    {
+        for (var i = 0; i < count; i++)
+        {
+            server.Manager.Publish(CustomEvent.Create("load", new { n = i }));
+            if (i % 20 == 19)
+            {
+                // Thousands of events per second, spread over a few seconds, so the drop lands mid-stream.
+                await Task.Delay(1);
+            }
+        }
+    });
+
+    /// <summary>Reads events into <paramref name="received"/> until <paramref name="count"/> more arrived; returns the last id.</summary>
+    private static async Task<string> ReadSome(WsClient client, List<int> received, int count)
+    {
+        string last = "";
+        var target = received.Count + count;
+        while (received.Count < target)
+        {
+            foreach (var evt in await client.EventsAsync(1))
+            {
+                received.Add(evt.GetProperty("data").GetProperty("n").GetInt32());
+                last = evt.GetProperty("event_id").GetString()!;
+            }
+        }
+
+        return last;
+    }
+}

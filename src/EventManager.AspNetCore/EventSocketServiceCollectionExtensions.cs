@@ -13,7 +13,8 @@ public static class EventSocketServiceCollectionExtensions
 {
     /// <summary>
     /// Registers a singleton <see cref="WebSocketBroadcaster"/> for the manager, used by <c>MapEventWebSocket</c> and
-    /// <c>MapEventStream</c>, which closes every client with 1001 when the host stops. Invalid options throw
+    /// <c>MapEventStream</c>, which closes every client with 1001 when the host stops. A registered
+    /// <see cref="ISharedEventHistory"/> (the Redis mirror's) serves resumes this instance's history cannot. Invalid options throw
     /// <see cref="OptionsValidationException"/> when the broadcaster is first resolved.
     /// </summary>
     /// <param name="builder">The builder from <c>AddWebSocketEventManager</c>.</param>
@@ -30,10 +31,12 @@ public static class EventSocketServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventSocketOptions>, EventSocketOptionsValidator>());
-        services.TryAddSingleton(provider => new WebSocketBroadcaster(
-            provider.GetRequiredService<WebSocketEventManager>(),
-            provider.GetRequiredService<IOptions<EventSocketOptions>>().Value.Broadcaster,
-            provider.GetService<ILogger<WebSocketBroadcaster>>()));
+        services.TryAddSingleton(provider =>
+        {
+            var broadcaster = provider.GetRequiredService<IOptions<EventSocketOptions>>().Value.Broadcaster;
+            broadcaster.SharedHistory ??= provider.GetService<ISharedEventHistory>();
+            return new WebSocketBroadcaster(provider.GetRequiredService<WebSocketEventManager>(), broadcaster, provider.GetService<ILogger<WebSocketBroadcaster>>());
+        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BroadcasterHostedService>());
         return builder;
     }

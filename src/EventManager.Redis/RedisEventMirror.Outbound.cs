@@ -254,7 +254,7 @@ public sealed partial class RedisEventMirror
             var channel = _sessionChannelPrefix is not null && evt.SessionId is not null
                 ? new RedisChannel(_sessionChannelPrefix + evt.SessionId, RedisChannel.PatternMode.Literal)
                 : _channel;
-            return _subscriber!.PublishAsync(channel, Payload(evt));
+            return _sharedHistory ? WriteWithHistoryAsync(channel, Payload(evt), evt.EventId) : _subscriber!.PublishAsync(channel, Payload(evt));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {

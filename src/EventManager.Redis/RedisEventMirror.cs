@@ -29,6 +29,8 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     private readonly string? _sessionChannelPrefix;
     private readonly byte[] _instanceIdUtf8;
     private readonly int _maxBatchSize;
+    private readonly bool _sharedHistory;
+    private readonly int _sharedHistoryLength;
     private readonly TimeSpan _maxBatchDelay;
     private readonly EventTypeMatcher _immediateTypes;
     private readonly int _maxMessageBytes;
@@ -91,6 +93,8 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         }
 
         _maxBatchSize = options.MaxBatchSize;
+        _sharedHistory = options.SharedHistory;
+        _sharedHistoryLength = options.SharedHistoryLength;
         _maxBatchDelay = options.MaxBatchDelay;
         _immediateTypes = new EventTypeMatcher(options.ImmediateEventTypes);
         _maxMessageBytes = options.MaxMessageBytes;
@@ -266,6 +270,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
 
+        await RefreshEpochAsync().ConfigureAwait(false);
         lock (_healthGate)
         {
             _started = true;
@@ -309,6 +314,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         {
             await WaitAsync(_retryInterval).ConfigureAwait(false);
             RefreshHealth();
+            await RefreshEpochAsync().ConfigureAwait(false);
         }
     }
 

@@ -23,6 +23,9 @@ public sealed class RedisMirrorOptions
     /// <summary>The <see cref="WebSocketEvent.OriginId"/> given to inbound events whose publisher wrote none, such as <c>redis-cli</c>.</summary>
     public const string ExternalOriginId = "external";
 
+    /// <summary>The default of <see cref="SharedHistoryLength"/>.</summary>
+    public const int DefaultSharedHistoryLength = 10_000;
+
     /// <summary>The default of <see cref="ReconnectGracePeriod"/>: 5 seconds.</summary>
     public static readonly TimeSpan DefaultReconnectGracePeriod = TimeSpan.FromSeconds(5);
 
@@ -106,6 +109,16 @@ public sealed class RedisMirrorOptions
     /// <summary>How long stopping may spend sending what is buffered; what is left after that is counted as dropped. Default <see cref="DefaultShutdownTimeout"/>; not negative.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
 
+    /// <summary>
+    /// When <see langword="true"/>, every mirrored event is also appended to the Redis stream <c>&lt;Channel&gt;:history</c> (XADD with
+    /// an approximate MAXLEN, in one script with the PUBLISH, so the stream's order is the order every instance receives), and
+    /// socket clients can resume on any instance from it (docs/replay.md). Default <see langword="false"/>.
+    /// </summary>
+    public bool SharedHistory { get; set; }
+
+    /// <summary>About how many events the shared stream keeps (Redis trims with <c>MAXLEN ~</c>). Default <see cref="DefaultSharedHistoryLength"/>; from 100 to 1,000,000.</summary>
+    public int SharedHistoryLength { get; set; } = DefaultSharedHistoryLength;
+
     internal ConfigurationOptions ParsedConfiguration()
     {
         ConfigurationOptions parsed;
@@ -152,6 +165,7 @@ public sealed class RedisMirrorOptions
         }
 
         InRange(MaxBatchSize, 1, 10_000, nameof(MaxBatchSize));
+        InRange(SharedHistoryLength, 100, 1_000_000, nameof(SharedHistoryLength));
         InRange(MaxBatchDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1), nameof(MaxBatchDelay));
         foreach (var type in ImmediateEventTypes)
         {

@@ -358,6 +358,16 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Every event the history keeps now, oldest first.</summary>
+    /// <returns>The events; empty when the history is off.</returns>
+    public IReadOnlyList<WebSocketEvent> GetHistory()
+    {
+        lock (_historyGate)
+        {
+            return _history?.GetAll() ?? [];
+        }
+    }
+
     private ResumeResult Lookup(string afterEventId, out List<WebSocketEvent> events)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(afterEventId);

@@ -112,7 +112,19 @@ public sealed class ResumeTests
     }
 
     [Test]
-    public async Task Resume_FromAnotherEpoch_SaysNotRecovered()
+    public async Task Resume_FromAnotherEpochWithAnIdNotKept_SaysEpochChanged()
+    {
+        await using var server = await EventServer.StartAsync();
+        var fromTheOldStream = Guid.CreateVersion7().ToString("N");
+
+        await using var client = await WsClient.ConnectAsync(server.WsUri($"/ws/events?last_event_id={fromTheOldStream}&epoch=0123456789abcdef0123456789abcdef"));
+
+        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
+        Assert.That(resumed.GetProperty("status").GetString(), Is.EqualTo("epoch_changed"));
+    }
+
+    [Test]
+    public async Task Resume_FromAnotherEpochWithAnIdStillKept_Recovers()
     {
         await using var server = await EventServer.StartAsync();
         var evt = new CustomEvent("x");
@@ -121,8 +133,7 @@ public sealed class ResumeTests
 
         await using var client = await WsClient.ConnectAsync(server.WsUri($"/ws/events?last_event_id={evt.EventId}&epoch=0123456789abcdef0123456789abcdef"));
 
-        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
-        Assert.That(resumed.GetProperty("status").GetString(), Is.EqualTo("epoch_changed"));
+        Assert.That((await client.NextAsync("resumed")).GetProperty("payload").GetProperty("recovered").GetBoolean(), Is.True, "event ids are unique, so a kept one marks its place whatever the epoch");
     }
 
     [Test]

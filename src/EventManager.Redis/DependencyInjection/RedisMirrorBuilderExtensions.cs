@@ -35,6 +35,7 @@ public static class RedisMirrorBuilderExtensions
             provider.GetRequiredService<IOptions<RedisMirrorOptions>>().Value,
             provider.GetService<ILogger<RedisEventMirror>>(),
             provider.GetService<IMeterFactory>()));
+        services.TryAddSingleton<ISharedEventHistory>(provider => provider.GetRequiredService<RedisEventMirror>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisMirrorHostedService>());
         return builder;
     }

@@ -63,6 +63,18 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
         return true;
     }
 
+    public List<WebSocketEvent> GetAll()
+    {
+        Expire();
+        var events = new List<WebSocketEvent>(Count);
+        for (var s = _first; s < _next; s++)
+        {
+            events.Add(Slot(s).Event);
+        }
+
+        return events;
+    }
+
     private ref (WebSocketEvent Event, long Added) Slot(long sequence) => ref _ring[(int)(sequence % _ring.Length)];
 
     private void Expire()

@@ -40,8 +40,9 @@ internal abstract class ClientConnection
     public abstract void BeginClose(int closeCode, string reason);
 
     /// <summary>
-    /// Subscribes to the manager, after <paramref name="lastEventId"/> when given. An <paramref name="epoch"/> other than the
-    /// manager's means the id belongs to another stream, so the subscription starts live and says so.
+    /// Subscribes to the manager, after <paramref name="lastEventId"/> when given, from this instance's history. When that does
+    /// not have the event and a shared history is configured, <see cref="CompleteResumeAsync"/> must finish the job before the
+    /// first event is sent.
     /// </summary>
     protected EventSubscription Subscribe(string? lastEventId, string? epoch)
     {
@@ -53,19 +54,79 @@ internal abstract class ClientConnection
             OverflowPolicy = settings.SlowClientPolicy == SlowClientPolicy.Disconnect ? OverflowPolicy.DropNewest : OverflowPolicy.DropOldest,
             Filter = Accepts,
         };
+        Replay.Clear();
+        ReplayedIds.Clear();
         if (lastEventId is null)
         {
             return _broadcaster.Manager.Subscribe(listener, null);
         }
 
-        var epochChanged = epoch is not null && !string.Equals(epoch, _broadcaster.Manager.Epoch, StringComparison.Ordinal);
-        var subscription = _broadcaster.Manager.Subscribe(listener, epochChanged ? null : lastEventId);
-        var result = epochChanged ? new ResumeResult(ResumeStatus.EpochChanged, lastEventId, 0) : subscription.Resume;
+        // An id found in the history is proof enough (ids are unique); the epoch only explains an id that is not.
+        var subscription = _broadcaster.Manager.Subscribe(listener, lastEventId);
+        var result = subscription.Resume;
+        if (result.Status != ResumeStatus.Recovered)
+        {
+            var epochChanged = epoch is not null && !string.Equals(epoch, _broadcaster.Epoch, StringComparison.Ordinal);
+            result = epochChanged ? result with { Status = ResumeStatus.EpochChanged } : result;
+            _pendingSharedLookup = !epochChanged && settings.SharedHistory is not null ? lastEventId : null;
+        }
+
         Resume = result;
         _reportedDropped = 0;
-        _broadcaster.CountResume(result);
+        if (_pendingSharedLookup is null)
+        {
+            _broadcaster.CountResume(result);
+        }
+
         return subscription;
     }
+
+    /// <summary>Events to send before the subscription's, from a shared history; and their ids, which live events skip.</summary>
+    protected Queue<WebSocketEvent> Replay { get; } = new();
+
+    protected HashSet<string> ReplayedIds { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Finishes a resume this instance's history could not serve by asking the shared one. The replay is what it holds after
+    /// the id, then whatever this instance keeps that it does not have yet (this instance's history is all newer than the id,
+    /// or the id would have been found), with live events that duplicate either skipped by id.
+    /// </summary>
+    protected async Task CompleteResumeAsync(CancellationToken cancellationToken)
+    {
+        if (_pendingSharedLookup is not { } lastEventId)
+        {
+            return;
+        }
+
+        _pendingSharedLookup = null;
+        IReadOnlyList<WebSocketEvent>? shared;
+        try
+        {
+            shared = await _broadcaster.Options.SharedHistory!.GetEventsAfterAsync(lastEventId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The shared history is unreachable: say the events could not be recovered rather than fail the connection.
+            shared = null;
+        }
+
+        if (shared is not null)
+        {
+            foreach (var evt in shared.Concat(_broadcaster.Manager.GetHistory()))
+            {
+                if (ReplayedIds.Add(evt.EventId) && Accepts(evt))
+                {
+                    Replay.Enqueue(evt);
+                }
+            }
+
+            Resume = new ResumeResult(ResumeStatus.Recovered, lastEventId, Replay.Count);
+        }
+
+        _broadcaster.CountResume(Resume!);
+    }
+
+    private string? _pendingSharedLookup;
 
     /// <summary>The outcome of the last resume asked for, to tell the client; <see langword="null"/> when it did not ask.</summary>
     public ResumeResult? Resume { get; private set; }

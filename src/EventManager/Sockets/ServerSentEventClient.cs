@@ -63,18 +63,19 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
     private async IAsyncEnumerable<SseItem<SseFrame>> FramesAsync(CountingStream destination, [EnumeratorCancellation] CancellationToken token)
     {
         yield return new SseItem<SseFrame>(new SseFrame(null, Frames.SessionStreamStarted(Id, Options.SessionId, _time.GetUtcNow())), "session_stream_started") { EventId = Id };
+        await CompleteResumeAsync(token).ConfigureAwait(false);
         if (Resume is { } resume)
         {
             yield return resume.Status == ResumeStatus.Unknown
                 ? new SseItem<SseFrame>(new SseFrame(null, Frames.ErrorJson("unknown_event_id", $"no event '{resume.LastEventId}' in this stream; continuing with live events", "last_event_id")), "error")
-                : new SseItem<SseFrame>(new SseFrame(null, Frames.ResumedJson(resume, Broadcaster.Manager.Epoch)), "resumed");
+                : new SseItem<SseFrame>(new SseFrame(null, Frames.ResumedJson(resume, Broadcaster.Epoch)), "resumed");
         }
 
         var heartbeat = Broadcaster.Options.HeartbeatInterval;
         Task<bool>? ready = null;
         while (true)
         {
-            if (Subscription.TryRead(out var evt))
+            if (TryReadUnsent(out var evt))
             {
                 var missed = TakeNewDrops(out var total);
                 if (missed > 0)
@@ -106,6 +107,24 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
                 yield break;
             }
         }
+    }
+
+    private bool TryReadUnsent([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WebSocketEvent evt)
+    {
+        if (Replay.TryDequeue(out evt))
+        {
+            return true;
+        }
+
+        while (Subscription.TryRead(out evt))
+        {
+            if (ReplayedIds.Count == 0 || !ReplayedIds.Contains(evt.EventId))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<bool> ArrivesWithinAsync(Task<bool> ready, TimeSpan limit, CancellationToken token)

@@ -65,6 +65,9 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
 
     internal WebSocketBroadcasterOptions Options { get; }
 
+    /// <summary>The epoch clients are given and resume against: the shared history's when there is one, else the manager's.</summary>
+    internal string Epoch => Options.SharedHistory?.Epoch ?? Manager.Epoch;
+
     /// <summary>Whether a client for this session would be accepted now, so an endpoint can answer HTTP 503 before upgrading.</summary>
     /// <param name="sessionId">The session, or <see langword="null"/>.</param>
     /// <returns>Whether the limits leave room.</returns>

@@ -63,6 +63,13 @@ public sealed class WebSocketBroadcasterOptions
     /// </summary>
     public Func<WebSocketEvent, System.Security.Claims.ClaimsPrincipal?, bool>? AuthorizeEvent { get; set; }
 
+    /// <summary>
+    /// A history shared with other instances (the Redis mirror's, with <c>SharedHistory</c> on), asked when a resuming client
+    /// names an event this instance does not keep, and whose epoch the clients are given. Default none: this manager's own
+    /// history and epoch. With dependency injection, a registered <see cref="ISharedEventHistory"/> is used.
+    /// </summary>
+    public ISharedEventHistory? SharedHistory { get; set; }
+
     /// <summary>Checks the options, as the broadcaster's constructor does.</summary>
     /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
     public void Validate()

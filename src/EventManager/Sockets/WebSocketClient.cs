@@ -50,7 +50,8 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
 
     public async Task RunAsync()
     {
-        var connected = await SendControlAsync(static (buffer, client) => Frames.Connected(buffer, client.Id, client.Broadcaster.Manager.Epoch, client.Options, client.Broadcaster.Options.HeartbeatInterval, client._time.GetUtcNow()), this).ConfigureAwait(false)
+        var connected = await SendControlAsync(static (buffer, client) => Frames.Connected(buffer, client.Id, client.Broadcaster.Epoch, client.Options, client.Broadcaster.Options.HeartbeatInterval, client._time.GetUtcNow()), this).ConfigureAwait(false)
+            && await ResumeFromSharedHistoryAsync().ConfigureAwait(false)
             && await ReportResumeAsync().ConfigureAwait(false);
         var sending = connected ? SendEventsAsync() : Task.CompletedTask;
         var heartbeats = connected ? RepeatAsync(Broadcaster.Options.HeartbeatInterval, static (buffer, client) => Frames.Control(buffer, "heartbeat", client._time.GetUtcNow())) : Task.CompletedTask;
@@ -400,6 +401,19 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
         Interlocked.Exchange(ref _resumeSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
+    private async Task<bool> ResumeFromSharedHistoryAsync()
+    {
+        try
+        {
+            await CompleteResumeAsync(_lifetime.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Tells the client how its resume went: <c>resumed</c>, or an error frame for an id this stream never had.</summary>
     private async Task<bool> ReportResumeAsync()
     {
@@ -410,7 +424,7 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
 
         return result.Status == ResumeStatus.Unknown
             ? await SendErrorAsync("unknown_event_id", $"no event '{result.LastEventId}' in this stream; continuing with live events", "last_event_id").ConfigureAwait(false)
-            : await SendControlAsync(static (buffer, client) => Frames.Resumed(buffer, client.Resume!, client.Broadcaster.Manager.Epoch), this).ConfigureAwait(false);
+            : await SendControlAsync(static (buffer, client) => Frames.Resumed(buffer, client.Resume!, client.Broadcaster.Epoch), this).ConfigureAwait(false);
     }
 
     private async Task<bool> ApplyResumeAsync(ResumeRequest request)
@@ -418,6 +432,12 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
         Volatile.Write(ref _pendingResume, null);
         var previous = Subscription;
         var next = Subscribe(request.LastEventId, request.Epoch);
+        if (!await ResumeFromSharedHistoryAsync().ConfigureAwait(false))
+        {
+            next.Dispose();
+            return false;
+        }
+
         if (Resume!.Status == ResumeStatus.Recovered)
         {
             Subscription = next;
@@ -569,6 +589,12 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
 
         foreach (var evt in batch)
         {
+            if (ReplayedIds.Count > 0 && ReplayedIds.Contains(evt.EventId))
+            {
+                // From the shared history: its sequence is another instance's, not a position here.
+                continue;
+            }
+
             _firstSentSequence = _firstSentSequence == 0 ? evt.Sequence : Math.Min(_firstSentSequence, evt.Sequence);
             _lastSentSequence = Math.Max(_lastSentSequence, evt.Sequence);
         }
@@ -577,12 +603,20 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
         return true;
     }
 
-    /// <summary>The next queued event, passing over those a resume replayed that this connection had already sent.</summary>
+    /// <summary>
+    /// The next event: first any replayed from a shared history, then the subscription's, passing over those this connection
+    /// had already sent before a resume and those the shared replay already gave.
+    /// </summary>
     private bool TryReadUnsent([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WebSocketEvent evt)
     {
+        if (Replay.TryDequeue(out evt))
+        {
+            return true;
+        }
+
         while (Subscription.TryRead(out evt))
         {
-            if (_skipTo == 0 || evt.Sequence < _skipFrom || evt.Sequence > _skipTo)
+            if ((_skipTo == 0 || evt.Sequence < _skipFrom || evt.Sequence > _skipTo) && (ReplayedIds.Count == 0 || !ReplayedIds.Contains(evt.EventId)))
             {
                 return true;
             }

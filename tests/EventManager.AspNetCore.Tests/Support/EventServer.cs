@@ -41,7 +41,7 @@ internal sealed class EventServer : IAsyncDisposable
 
     public ConcurrentQueue<LogEntry> Logs { get; }
 
-    public static async Task<EventServer> StartAsync(Action<EventSocketOptions>? configure = null, TimeProvider? time = null, int port = 0, Action<EventManagerOptions>? manager = null)
+    public static async Task<EventServer> StartAsync(Action<EventSocketOptions>? configure = null, TimeProvider? time = null, int port = 0, Action<EventManagerOptions>? manager = null, Action<EventManager.Redis.RedisMirrorOptions>? redis = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
@@ -54,7 +54,12 @@ internal sealed class EventServer : IAsyncDisposable
             builder.Services.AddSingleton(time);
         }
 
-        builder.Services.AddWebSocketEventManager(manager).AddEventSockets(configure);
+        var events = builder.Services.AddWebSocketEventManager(manager).AddEventSockets(configure);
+        if (redis is not null)
+        {
+            events.AddRedisMirror(redis);
+        }
+
         builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>("Test", null);
         builder.Services.AddAuthorization(o => o.AddPolicy("admin", p => p.RequireRole("admin")));
         var app = builder.Build();
@@ -71,6 +76,9 @@ internal sealed class EventServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new EventServer(app, new Uri(address), logs);
     }
+
+    public T Services<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
 
     public Uri WsUri(string path) => new(Ws, path);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks run against, when missing: Debian's redis-server (with redis-cli and
 # redis-benchmark; the Redis tests start private servers from it on free loopback ports, the system-wide one is stopped),
-# Node.js, and the npm packages of the independent socket clients (ws, eventsource) from their committed lockfile.
+# Node.js, the npm packages of the independent socket clients (ws, eventsource) from their committed lockfile, and
+# Debian's chromium and chromium-driver for the dashboard's browser test.
 set -euo pipefail
 
 install_packages() {
@@ -25,4 +26,9 @@ fi
 node_clients="$(cd "$(dirname "$0")" && pwd)/EventManager.AspNetCore.Tests/node"
 if [ ! -d "$node_clients/node_modules" ] || [ "$node_clients/package-lock.json" -nt "$node_clients/node_modules" ]; then
   (cd "$node_clients" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "Installing chromium and chromium-driver (Debian packages) for the browser test..."
+  install_packages chromium chromium-driver
 fi

@@ -47,6 +47,18 @@ public sealed class BadInputTests
     }
 
     [Test]
+    public async Task TextFrameThatIsNotUtf8_ClosesWithInvalidPayloadData()
+    {
+        await using var client = await ConnectedAsync();
+        var frame = Encoding.UTF8.GetBytes("{\"type\":\"ping\"}");
+        frame[10] = 0xF5;
+
+        await client.Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+
+        Assert.That(await client.ClosedAsync(), Is.EqualTo(WebSocketCloseStatus.InvalidPayloadData), "1007, from .NET's WebSocket, which checks text frames are UTF-8");
+    }
+
+    [Test]
     public async Task BinaryFrame_ClosesWithUnsupportedData()
     {
         await using var client = await ConnectedAsync();

@@ -265,6 +265,13 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
 
     private async Task HandleFrameAsync(ReadOnlyMemory<byte> frame)
     {
+        // JsonDocument accepts invalid UTF-8 inside strings and throws only when one is read; refuse it here.
+        if (!System.Text.Unicode.Utf8.IsValid(frame.Span))
+        {
+            await SendErrorAsync("invalid_json", "the frame is not valid UTF-8").ConfigureAwait(false);
+            return;
+        }
+
         JsonDocument document;
         try
         {

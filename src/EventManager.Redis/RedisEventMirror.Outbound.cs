@@ -300,7 +300,10 @@ public sealed partial class RedisEventMirror
         {
             try
             {
-                var server = _connection!.GetServer(_subscriber!.IdentifyEndpoint(_channel) ?? _connection.GetEndPoints()[0]);
+                // The async form: the synchronous IdentifyEndpoint waits for Redis on a thread-pool thread, which the soak
+                // caught starving the pool during reconnects.
+                var endpoint = await _subscriber!.IdentifyEndpointAsync(_channel).ConfigureAwait(false) ?? _connection!.GetEndPoints()[0];
+                var server = _connection!.GetServer(endpoint);
                 subscribed = await server.SubscriptionSubscriberCountAsync(_channel).ConfigureAwait(false);
                 if (subscribed >= expected)
                 {

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using EventManager;
+using EventManager.Soak;
+
+// The soak: two instances sharing a real redis-server, publishers at a fixed rate, WebSocket and SSE clients dropped and
+// resumed at random, a client that reads slowly, one that does not read at all, one that sends garbage, and Redis killed
+// and restarted on a schedule. It prints what it checked and exits non-zero if any check fails.
+// Usage: dotnet run -c Release --project tests/EventManager.Soak -- [--minutes 2] [--rate 1000] [--clients 100] [--restart-seconds 60]
+var minutes = Option("--minutes", 2.0);
+var rate = Option("--rate", 1000.0);
+var clientCount = (int)Option("--clients", 100.0);
+var duration = TimeSpan.FromMinutes(minutes);
+var restartEvery = TimeSpan.FromSeconds(Option("--restart-seconds", Math.Min(60, duration.TotalSeconds / 3)));
+const int Publishers = 4;
+var historyCapacity = (int)Math.Max(10_000, rate * 20);
+
+var unobserved = 0L;
+TaskScheduler.UnobservedTaskException += (_, e) =>
+{
+    Interlocked.Increment(ref unobserved);
+    Console.WriteLine("unobserved task exception: " + e.Exception.GetBaseException().Message);
+};
+using var starvation = new StarvationListener();
+
+using var redis = new RedisProcess();
+await redis.StartAsync();
+var channel = "soak:" + Guid.NewGuid().ToString("N");
+await using var a = await SoakHost.StartAsync(redis.Configuration, channel, Publishers, historyCapacity);
+await using var b = await SoakHost.StartAsync(redis.Configuration, channel, Publishers, historyCapacity);
+SoakHost[] hosts = [a, b];
+Console.WriteLine($"soak: 2 instances, {clientCount} clients, {rate:N0} events/s from {Publishers} publishers for {duration}, Redis restarted every {restartEvery}, history {historyCapacity:N0}");
+
+using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+var clients = new List<SoakClient>();
+for (var i = 0; i < clientCount; i++)
+{
+    var host = hosts[i % 2];
+    clients.Add(i / 2 % 2 == 0 ? new WebSocketSoakClient(host, Publishers) : new ServerSentEventSoakClient(host, Publishers, http));
+}
+
+var slow = new WebSocketSoakClient(a, Publishers, pause: TimeSpan.FromMilliseconds(200));
+var stalled = new WebSocketSoakClient(b, Publishers, holdUntilReleased: true);
+var garbage = new GarbageClient(a, seed: 17);
+
+using var stopClients = new CancellationTokenSource();
+var clientTasks = clients.Append(slow).Append(stalled).Select(c => Task.Run(() => c.RunAsync(stopClients.Token))).ToList();
+var garbageTask = Task.Run(() => garbage.RunAsync(stopClients.Token));
+await WaitUntil(() => hosts.Sum(h => h.Broadcaster.ClientCount) >= clientCount + 2, TimeSpan.FromMinutes(1), "clients connected");
+
+using var stopPublishing = new CancellationTokenSource();
+var published = new long[Publishers];
+var publisherTasks = Enumerable.Range(0, Publishers).Select(p => Task.Run(() => Publish(p, hosts[p / 2].Manager, rate / Publishers, published, stopPublishing.Token))).ToList();
+
+var clock = Stopwatch.StartNew();
+var random = new Random(23);
+var outages = 0;
+var outagesSurvived = 0;
+var nextRestart = restartEvery;
+long warmWorkingSet = 0, peakWorkingSet = 0;
+while (clock.Elapsed < duration)
+{
+    await Task.Delay(500);
+    peakWorkingSet = Math.Max(peakWorkingSet, Environment.WorkingSet);
+    if (warmWorkingSet == 0 && clock.Elapsed > duration / 4)
+    {
+        warmWorkingSet = Environment.WorkingSet;
+    }
+
+    clients[random.Next(clients.Count)].Drop();
+    if (clock.Elapsed >= nextRestart && clock.Elapsed < duration - TimeSpan.FromSeconds(15))
+    {
+        nextRestart += restartEvery;
+        outages++;
+        Console.WriteLine($"{clock.Elapsed:mm\\:ss} killing Redis");
+        redis.Kill();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await redis.StartAsync();
+        await WaitUntil(() => hosts.All(h => h.Mirror.Health == EventManager.Redis.RedisMirrorHealth.Connected), TimeSpan.FromSeconds(30), "mirrors reconnected");
+        outagesSurvived++;
+        Console.WriteLine($"{clock.Elapsed:mm\\:ss} Redis back, both mirrors connected");
+    }
+}
+
+await stopPublishing.CancelAsync();
+await Task.WhenAll(publisherTasks);
+var total = published.Sum();
+Console.WriteLine($"{clock.Elapsed:mm\\:ss} publishing stopped after {total:N0} events; waiting for every client to catch up");
+
+// Every instance ends with the last number of every publisher, and every reading client with its instance's.
+bool CaughtUp(Tracker tracker, SoakHost host) => Enumerable.Range(0, Publishers).All(p => tracker.Last(p) == host.Tracker.Last(p));
+await WaitUntil(() => hosts.All(h => Enumerable.Range(0, Publishers).All(p => h.Tracker.Last(p) == published[p] - 1)), TimeSpan.FromMinutes(2), "instances received every event");
+await WaitUntil(() => clients.All(c => CaughtUp(c.Tracker, c.Host)), TimeSpan.FromMinutes(2), "clients caught up");
+
+slow.Pause = TimeSpan.Zero;
+stalled.Release();
+await WaitUntil(() => CaughtUp(slow.Tracker, slow.Host) && CaughtUp(stalled.Tracker, stalled.Host), TimeSpan.FromMinutes(2), "slow clients drained");
+await Task.Delay(1000);
+long DroppedFor(SoakClient client) =>
+    client.Host.Manager.GetMetrics().Listeners.FirstOrDefault(l => l.Name == "client:" + client.ConnectionId)?.Dropped ?? -1;
+var slowDropped = DroppedFor(slow);
+var stalledDropped = DroppedFor(stalled);
+
+await stopClients.CancelAsync();
+clients.ForEach(c => c.Drop());
+slow.Drop();
+stalled.Drop();
+await Task.WhenAll(clientTasks.Append(garbageTask)).WaitAsync(TimeSpan.FromSeconds(30));
+
+GC.Collect();
+GC.WaitForPendingFinalizers();
+GC.Collect();
+var finalWorkingSet = Environment.WorkingSet;
+
+var lost = clients.Sum(c => c.Tracker.LostComparedWith(c.Host.Tracker));
+var duplicates = clients.Sum(c => c.Tracker.Duplicates) + slow.Tracker.Duplicates + stalled.Tracker.Duplicates;
+var resumes = clients.Sum(c => c.Resumes);
+var notRecovered = clients.Sum(c => c.NotRecovered);
+var lostInRedis = hosts.Sum(h => Enumerable.Range(0, Publishers).Sum(p => h.Tracker.Holes(p).Sum(x => x.To - x.From + 1)));
+var errors = hosts.Sum(h => h.Errors.Count);
+var checks = new List<(string Name, string Value, bool Pass)>
+{
+    ("events published", total.ToString("N0", CultureInfo.InvariantCulture), total > 0),
+    ("events delivered to clients", (clients.Sum(c => c.Tracker.Received)).ToString("N0", CultureInfo.InvariantCulture), true),
+    ("client drops and resumes", resumes.ToString(CultureInfo.InvariantCulture), resumes > 0),
+    ("events lost by clients (incl. resumed)", lost.ToString(CultureInfo.InvariantCulture), lost == 0),
+    ("duplicates", duplicates.ToString(CultureInfo.InvariantCulture), duplicates == 0),
+    ("resumes not recovered", notRecovered.ToString(CultureInfo.InvariantCulture), notRecovered == 0),
+    ("slow client: dropped / told in gap frames", $"{slowDropped} / {slow.ToldMissed}", slowDropped == slow.ToldMissed),
+    ("non-reading client: dropped / told in gap frames", $"{stalledDropped} / {stalled.ToldMissed}", stalledDropped == stalled.ToldMissed && stalledDropped > 0),
+    ("garbage frames sent / connections closed for them", $"{garbage.FramesSent} / {garbage.Closes.Values.Sum()} ({string.Join(", ", garbage.Closes.Select(kv => $"{kv.Key} {kv.Value}"))})", garbage.FramesSent > 0),
+    ("events lost inside Redis when it was killed", lostInRedis.ToString(CultureInfo.InvariantCulture), true),
+    ("Redis outages survived", $"{outagesSurvived} of {outages}", outagesSurvived == outages && (outages > 0 || restartEvery >= duration)),
+    ("working set after warm-up / peak / final (MB)", $"{warmWorkingSet >> 20} / {peakWorkingSet >> 20} / {finalWorkingSet >> 20}", finalWorkingSet <= Math.Max(warmWorkingSet * 3 / 2, warmWorkingSet + (128L << 20))),
+    ("unobserved task exceptions", unobserved.ToString(CultureInfo.InvariantCulture), unobserved == 0),
+    ("thread-pool starvation adjustments", $"{starvation.Starvations} (at {string.Join(", ", starvation.Times.Select(t => t.ToString(@"mm\:ss", CultureInfo.InvariantCulture)))})", starvation.Starvations == 0),
+    ("errors logged", errors.ToString(CultureInfo.InvariantCulture), errors == 0),
+};
+
+Console.WriteLine();
+foreach (var (name, value, pass) in checks)
+{
+    Console.WriteLine($"{(pass ? "ok  " : "FAIL")} {name,-52} {value}");
+}
+
+foreach (var first in hosts.SelectMany(h => h.Errors.First))
+{
+    Console.WriteLine("  error: " + first);
+}
+
+var failed = checks.Count(c => !c.Pass);
+Console.WriteLine(failed == 0 ? "soak: PASS" : $"soak: FAIL ({failed} checks)");
+return failed == 0 ? 0 : 1;
+
+double Option(string name, double fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? double.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static async Task Publish(int publisher, WebSocketEventManager manager, double perSecond, long[] published, CancellationToken stop)
+{
+    var clock = Stopwatch.StartNew();
+    long n = 0;
+    while (!stop.IsCancellationRequested)
+    {
+        var due = (long)(clock.Elapsed.TotalSeconds * perSecond);
+        while (n < due)
+        {
+            await manager.PublishAsync(CustomEvent.Create("soak.tick", new { p = publisher, n }), CancellationToken.None);
+            n++;
+            Volatile.Write(ref published[publisher], n);
+        }
+
+        try
+        {
+            await Task.Delay(5, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
+
+static async Task WaitUntil(Func<bool> condition, TimeSpan limit, string what)
+{
+    var clock = Stopwatch.StartNew();
+    while (!condition())
+    {
+        if (clock.Elapsed > limit)
+        {
+            throw new TimeoutException($"soak: timed out after {limit} waiting until {what}.");
+        }
+
+        await Task.Delay(100);
+    }
+}

@@ -21,6 +21,12 @@ internal abstract class SoakClient(SoakHost host, int publishers)
 
     public string? ConnectionId { get; protected set; }
 
+    public int Errors { get; private set; }
+
+    public string? LastError { get; private set; }
+
+    public abstract string Kind { get; }
+
     /// <summary>Cuts the current connection without a close handshake, as a network failure would.</summary>
     public void Drop() => Interlocked.Exchange(ref _connection, new CancellationTokenSource()).Cancel();
 
@@ -37,6 +43,12 @@ internal abstract class SoakClient(SoakHost host, int publishers)
             catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or HttpRequestException or IOException)
             {
                 // Dropped on purpose, or the server went away: resume below.
+            }
+            catch (Exception ex) when (!stop.IsCancellationRequested)
+            {
+                // Anything else is a finding; keep the client going so the rest of the run still counts.
+                LastError = ex.GetType().Name + ": " + ex.Message;
+                Errors++;
             }
 
             if (!first || Tracker.LastEventId is not null)
@@ -85,6 +97,8 @@ internal abstract class SoakClient(SoakHost host, int publishers)
 /// <summary>A WebSocket client that resumes with last_event_id; optionally slow (a pause before each frame) or not reading until told.</summary>
 internal sealed class WebSocketSoakClient(SoakHost host, int publishers, TimeSpan pause = default, bool holdUntilReleased = false) : SoakClient(host, publishers)
 {
+    public override string Kind => "websocket";
+
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _framesRead;
 
@@ -139,6 +153,8 @@ internal sealed class WebSocketSoakClient(SoakHost host, int publishers, TimeSpa
 /// <summary>An SSE client that resumes with the standard Last-Event-ID header.</summary>
 internal sealed class ServerSentEventSoakClient(SoakHost host, int publishers, HttpClient http) : SoakClient(host, publishers)
 {
+    public override string Kind => "sse";
+
     protected override async Task ConnectAndReadAsync(string? lastEventId, CancellationToken token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Host.Http, "/events"));

@@ -26,8 +26,9 @@ using var starvation = new StarvationListener();
 using var redis = new RedisProcess();
 await redis.StartAsync();
 var channel = "soak:" + Guid.NewGuid().ToString("N");
-await using var a = await SoakHost.StartAsync(redis.Configuration, channel, Publishers, historyCapacity);
-await using var b = await SoakHost.StartAsync(redis.Configuration, channel, Publishers, historyCapacity);
+var sendTimeout = duration + TimeSpan.FromMinutes(10);
+await using var a = await SoakHost.StartAsync(redis.Configuration, channel, Publishers, historyCapacity, sendTimeout);
+await using var b = await SoakHost.StartAsync(redis.Configuration, channel, Publishers, historyCapacity, sendTimeout);
 SoakHost[] hosts = [a, b];
 Console.WriteLine($"soak: 2 instances, {clientCount} clients, {rate:N0} events/s from {Publishers} publishers for {duration}, Redis restarted every {restartEvery}, history {historyCapacity:N0}");
 

@@ -38,7 +38,7 @@ internal sealed class SoakHost : IAsyncDisposable
 
     public RedisEventMirror Mirror => _app.Services.GetRequiredService<RedisEventMirror>();
 
-    public static async Task<SoakHost> StartAsync(string redis, string channel, int publishers, int historyCapacity)
+    public static async Task<SoakHost> StartAsync(string redis, string channel, int publishers, int historyCapacity, TimeSpan sendTimeout)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -50,7 +50,9 @@ internal sealed class SoakHost : IAsyncDisposable
             {
                 o.Broadcaster.MaxClients = 1000;
                 o.Broadcaster.MaxFramesPerSecond = 50;
-                o.Broadcaster.SendTimeout = TimeSpan.FromMinutes(10);
+                // Longer than the run: the client that does not read must stay connected so its drops can be compared with
+                // what it is told at the end (the server rightly cuts off a client stuck longer than SendTimeout).
+                o.Broadcaster.SendTimeout = sendTimeout;
             })
             .AddRedisMirror(o =>
             {

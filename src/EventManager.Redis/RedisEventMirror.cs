@@ -262,12 +262,12 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
 
         // StackExchange.Redis completes a subscribe at once, without sending it, when its subscription connection is not up
         // yet; it sends it later. Messages published before then are never seen, so start only once the server has it,
-        // or after the connect timeout with the server unreachable. This polls the client library, so it runs on the real
-        // clock, as the library's own timeouts do.
-        var started = TimeProvider.System.GetTimestamp();
-        while (!IsSubscribed() && _connection.IsConnected && TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromMilliseconds(_configuration.ConnectTimeout))
+        // or after the connect timeout with the server unreachable. StackExchange.Redis raises no event for it, so this polls,
+        // on the manager's clock like every other wait of the mirror.
+        var started = _time.GetTimestamp();
+        while (!IsSubscribed() && _connection.IsConnected && _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(_configuration.ConnectTimeout))
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, cancellationToken).ConfigureAwait(false);
         }
 
         await RefreshEpochAsync().ConfigureAwait(false);

@@ -101,9 +101,11 @@ foreach (var lagging in clients.Where(c => !CaughtUp(c.Tracker, c.Host)))
 slow.Pause = TimeSpan.Zero;
 stalled.Release();
 await WaitUntil(() => CaughtUp(slow.Tracker, slow.Host) && CaughtUp(stalled.Tracker, stalled.Host), TimeSpan.FromMinutes(2), "slow clients drained");
-await Task.Delay(1000);
 long DroppedFor(SoakClient client) =>
     client.Host.Manager.GetMetrics().Listeners.FirstOrDefault(l => l.Name == "client:" + client.ConnectionId)?.Dropped ?? -1;
+
+// The last gap frame follows the last drop; wait for it to be read rather than for a guessed time.
+await WaitUntil(() => DroppedFor(slow) == slow.ToldMissed && DroppedFor(stalled) == stalled.ToldMissed, TimeSpan.FromSeconds(30), "slow clients were told of every drop", fail: false);
 var slowDropped = DroppedFor(slow);
 var stalledDropped = DroppedFor(stalled);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using EventManager.Redis.Diagnostics;
+using EventManager.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -32,7 +33,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     private readonly bool _sharedHistory;
     private readonly int _sharedHistoryLength;
     private readonly TimeSpan _maxBatchDelay;
-    private readonly EventTypeMatcher _immediateTypes;
+    private readonly EventFilter? _immediateTypes;
     private readonly int _maxMessageBytes;
     private readonly TimeSpan _reconnectGracePeriod;
     private readonly TimeSpan _retryInterval;
@@ -96,7 +97,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         _sharedHistory = options.SharedHistory;
         _sharedHistoryLength = options.SharedHistoryLength;
         _maxBatchDelay = options.MaxBatchDelay;
-        _immediateTypes = new EventTypeMatcher(options.ImmediateEventTypes);
+        _immediateTypes = options.ImmediateEventTypes.Count == 0 ? null : new EventFilter { EventTypes = [.. options.ImmediateEventTypes] };
         _maxMessageBytes = options.MaxMessageBytes;
         _reconnectGracePeriod = options.ReconnectGracePeriod;
         _retryInterval = options.RetryInterval;

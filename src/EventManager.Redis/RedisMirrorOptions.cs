@@ -167,12 +167,14 @@ public sealed class RedisMirrorOptions
         InRange(MaxBatchSize, 1, 10_000, nameof(MaxBatchSize));
         InRange(SharedHistoryLength, 100, 1_000_000, nameof(SharedHistoryLength));
         InRange(MaxBatchDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1), nameof(MaxBatchDelay));
-        foreach (var type in ImmediateEventTypes)
+        try
         {
-            if (string.IsNullOrWhiteSpace(type))
-            {
-                throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(ImmediateEventTypes)} must not contain blank entries.", nameof(ImmediateEventTypes));
-            }
+            // The same pattern rules as listener filters: names, prefixes ending in '*', or '*'.
+            _ = new EventManager.Sockets.EventFilter { EventTypes = [.. ImmediateEventTypes] };
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(ImmediateEventTypes)} is invalid: {ex.Message.Split(" (Parameter")[0]}", nameof(ImmediateEventTypes), ex);
         }
 
         InRange(InboundBufferSize, 1, ListenerOptions.MaxCapacity, nameof(InboundBufferSize));

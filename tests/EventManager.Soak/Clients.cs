@@ -215,6 +215,7 @@ internal sealed class GarbageClient(SoakHost host, int seed)
     ];
 
     private readonly Random _random = new(seed);
+    private string _lastKind = "nothing";
 
     public long FramesSent { get; private set; }
 
@@ -236,7 +237,7 @@ internal sealed class GarbageClient(SoakHost host, int seed)
                 }
 
                 await reading;
-                var code = socket.CloseStatus?.ToString() ?? "aborted";
+                var code = socket.CloseStatus?.ToString() ?? "aborted after " + _lastKind;
                 Closes[code] = Closes.GetValueOrDefault(code) + 1;
             }
             catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
@@ -248,7 +249,9 @@ internal sealed class GarbageClient(SoakHost host, int seed)
     private async Task SendOneAsync(ClientWebSocket socket)
     {
         FramesSent++;
-        switch (_random.Next(40))
+        var kind = _random.Next(40);
+        _lastKind = kind switch { 0 => "binary", 1 => "oversized", 2 => "non-UTF-8", 3 => "burst", _ => "bad JSON" };
+        switch (kind)
         {
             case 0:
                 await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);

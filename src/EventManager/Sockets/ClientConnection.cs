@@ -15,7 +15,6 @@ internal abstract class ClientConnection
         Session = session;
         _filter = options.Filter;
         Id = Guid.CreateVersion7().ToString("N");
-        var settings = broadcaster.Options;
         Subscription = Subscribe(options.LastEventId, options.Epoch);
     }
 

@@ -10,6 +10,8 @@ namespace EventManager.AspNetCore.Tests;
 public sealed class ResumeTests
 {
     private const int Count = 20_000;
+    private const int WhileConnected = 5_000;
+    private const int WhileAway = 12_500;
 
     [Test]
     public async Task WebSocket_DroppedUnderLoadAndResumed_GetsEveryEventOnceInOrder()
@@ -18,16 +20,18 @@ public sealed class ResumeTests
         var received = new List<int>();
         var first = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_size=100&batch_window_ms=5"));
         await first.NextAsync("connected");
-        var publisher = Publish(server, Count);
+        await PublishAsync(server, 0, WhileConnected);
         var lastId = await ReadSome(first, received, 3000);
         first.Socket.Abort();
         first.Socket.Dispose();
+        await PublishAsync(server, WhileConnected, WhileAway);
 
         await using var second = await WsClient.ConnectAsync(server.WsUri($"/ws/events?batch_size=100&batch_window_ms=5&last_event_id={lastId}"));
         await second.NextAsync("connected");
         var resumed = (await second.NextAsync("resumed")).GetProperty("payload");
+        var live = PublishAsync(server, WhileAway, Count);
         await ReadSome(second, received, Count - received.Count);
-        await publisher;
+        await live;
 
         Assert.Multiple(() =>
         {
@@ -46,7 +50,7 @@ public sealed class ResumeTests
         var received = new List<int>();
         var first = await SseClient.ConnectAsync(server.HttpUri("/events?filter=" + Uri.EscapeDataString("""{"event_types":["load"]}""")));
         await first.NextAsync(m => m.Event == "session_stream_started");
-        var publisher = Publish(server, Count);
+        await PublishAsync(server, 0, WhileConnected);
         string? lastId = null;
         while (received.Count < 3000)
         {
@@ -56,15 +60,17 @@ public sealed class ResumeTests
         }
 
         await first.DisposeAsync();
+        await PublishAsync(server, WhileConnected, WhileAway);
         await using var second = await SseClient.ConnectAsync(server.HttpUri("/events?filter=" + Uri.EscapeDataString("""{"event_types":["load"]}""")), lastId);
         var resumed = await second.NextAsync(m => m.Event == "resumed");
+        var live = PublishAsync(server, WhileAway, Count);
         while (received.Count < Count)
         {
             var message = await second.NextAsync(m => m.Event == "load");
             received.Add(JsonDocument.Parse(message.Data).RootElement.GetProperty("data").GetProperty("n").GetInt32());
         }
 
-        await publisher;
+        await live;
         Assert.That(JsonDocument.Parse(resumed.Data).RootElement.GetProperty("payload").GetProperty("recovered").GetBoolean(), Is.True);
         Assert.That(received, Is.EqualTo(Enumerable.Range(0, Count)), "every event exactly once, in order");
     }
@@ -194,16 +200,16 @@ public sealed class ResumeTests
         Assert.That(events, Is.EqualTo(new[] { $"event test.before {before.EventId}" }.Concat(missed.Select(e => $"event test.missed {e.EventId}")).Append(events[^1])));
     }
 
-    private static Task Publish(EventServer server, int count) => Task.Run(async () =>
+    /// <summary>
+    /// Publishes events numbered <paramref name="from"/> up to <paramref name="to"/> on another thread. The tests publish in
+    /// phases tied to what the client has seen, so the drop lands mid-stream: some events sent before it, some published
+    /// while the client is away (replayed), and the rest live after the resume, racing the replay's tail.
+    /// </summary>
+    private static Task PublishAsync(EventServer server, int from, int to) => Task.Run(() =>
     {
-        for (var i = 0; i < count; i++)
+        for (var i = from; i < to; i++)
         {
             server.Manager.Publish(CustomEvent.Create("load", new { n = i }));
-            if (i % 20 == 19)
-            {
-                // Thousands of events per second, spread over a few seconds, so the drop lands mid-stream.
-                await Task.Delay(1);
-            }
         }
     });
 

@@ -35,9 +35,8 @@ public sealed partial class RedisEventMirror : ISharedEventHistory
     /// <summary>The epoch of the shared stream when <see cref="RedisMirrorOptions.SharedHistory"/> is on and Redis has been reached; otherwise <see langword="null"/>.</summary>
     public string? Epoch => Volatile.Read(ref _epoch);
 
-    private RedisKey HistoryKey => _channel.ToString() + ":history";
-
-    private RedisKey EpochKey => _channel.ToString() + ":epoch";
+    private readonly RedisKey _historyKey;
+    private readonly RedisKey _epochKey;
 
     /// <summary>Reads the shared stream for the events after <paramref name="eventId"/>; <see langword="null"/> when it is off, unreachable, or lacks the id.</summary>
     /// <param name="eventId">The id of the last event a client has.</param>
@@ -54,7 +53,7 @@ public sealed partial class RedisEventMirror : ISharedEventHistory
         RedisResult result;
         try
         {
-            result = await _connection.GetDatabase().ScriptEvaluateAsync(AfterScript, [HistoryKey], [eventId, _sharedHistoryLength * 2]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            result = await _connection.GetDatabase().ScriptEvaluateAsync(AfterScript, [_historyKey], [eventId, _sharedHistoryLength * 2]).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -88,7 +87,7 @@ public sealed partial class RedisEventMirror : ISharedEventHistory
     {
         var result = await _connection!.GetDatabase().ScriptEvaluateAsync(
             AppendScript,
-            [(string)channel!, HistoryKey, EpochKey],
+            [(string)channel!, _historyKey, _epochKey],
             [payload, _sharedHistoryLength, eventId, _proposedEpoch]).ConfigureAwait(false);
         return (long)result;
     }
@@ -104,8 +103,8 @@ public sealed partial class RedisEventMirror : ISharedEventHistory
         try
         {
             var database = _connection.GetDatabase();
-            await database.StringSetAsync(EpochKey, _proposedEpoch, when: When.NotExists).ConfigureAwait(false);
-            var epoch = (string?)await database.StringGetAsync(EpochKey).ConfigureAwait(false);
+            await database.StringSetAsync(_epochKey, _proposedEpoch, when: When.NotExists).ConfigureAwait(false);
+            var epoch = (string?)await database.StringGetAsync(_epochKey).ConfigureAwait(false);
             if (epoch is not null)
             {
                 Volatile.Write(ref _epoch, epoch);

@@ -87,6 +87,8 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         _time = manager.TimeProvider;
         _configuration = options.ParsedConfiguration();
         _channel = new RedisChannel(options.Channel, RedisChannel.PatternMode.Literal);
+        _historyKey = options.Channel + ":history";
+        _epochKey = options.Channel + ":epoch";
         if (options.UseSessionChannels)
         {
             _sessionChannelPrefix = options.Channel + ":session:";

@@ -318,15 +318,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
             // The dispatcher appends to the history and reads the listeners under this lock, so every event is either in the
             // replay below or delivered live to the new listener, never both and never neither.
             var result = Lookup(afterEventId, out var replay);
-            var sized = new ListenerOptions
-            {
-                Capacity = (int)Math.Min(ListenerOptions.MaxCapacity, (long)options.Capacity + replay.Count),
-                OverflowPolicy = options.OverflowPolicy,
-                EventTypes = options.EventTypes,
-                Filter = options.Filter,
-                Name = options.Name,
-            };
-            var listener = Register(null, null, sized);
+            var listener = Register(null, null, options.WithCapacity((int)Math.Min(ListenerOptions.MaxCapacity, (long)options.Capacity + replay.Count)));
             var replayed = 0;
             foreach (var evt in replay)
             {

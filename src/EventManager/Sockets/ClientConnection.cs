@@ -7,6 +7,7 @@ internal abstract class ClientConnection
     private EventFilter _filter;
     private long _reportedDropped;
     private int _slowSignalled;
+    private string? _pendingSharedLookup;
 
     protected ClientConnection(WebSocketBroadcaster broadcaster, ClientConnectionOptions options, SessionStats? session)
     {
@@ -125,10 +126,33 @@ internal abstract class ClientConnection
         _broadcaster.CountResume(Resume!);
     }
 
-    private string? _pendingSharedLookup;
-
     /// <summary>The outcome of the last resume asked for, to tell the client; <see langword="null"/> when it did not ask.</summary>
     public ResumeResult? Resume { get; private set; }
+
+    /// <summary>
+    /// The next event to send: first any replayed from a shared history, then the subscription's, passing over those the shared
+    /// replay already gave and those <see cref="AlreadySent"/> names.
+    /// </summary>
+    protected bool TryReadUnsent([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WebSocketEvent evt)
+    {
+        if (Replay.TryDequeue(out evt))
+        {
+            return true;
+        }
+
+        while (Subscription.TryRead(out evt))
+        {
+            if (!AlreadySent(evt) && (ReplayedIds.Count == 0 || !ReplayedIds.Contains(evt.EventId)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether this connection already sent the event before it subscribed again; only a WebSocket client re-subscribes mid-connection.</summary>
+    protected virtual bool AlreadySent(WebSocketEvent evt) => false;
 
     /// <summary>Events dropped from this client's queue since the last call.</summary>
     protected long TakeNewDrops(out long total)

@@ -9,103 +9,89 @@ internal static class Frames
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
-    public static void Connected(IBufferWriter<byte> buffer, string connectionId, string epoch, ClientConnectionOptions options, TimeSpan heartbeat, DateTimeOffset now)
-    {
-        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
-        writer.WriteStartObject();
-        writer.WriteString("type", "connected");
-        writer.WriteStartObject("payload");
-        writer.WriteString("connection_id", connectionId);
-        writer.WriteString("server_time", now.UtcDateTime);
-        writer.WriteString("epoch", epoch);
-        if (options.SessionId is not null)
-        {
-            writer.WriteString("session_id", options.SessionId);
-        }
-
-        writer.WriteNumber("heartbeat_interval_ms", heartbeat == Timeout.InfiniteTimeSpan ? 0 : (long)heartbeat.TotalMilliseconds);
-        writer.WriteNumber("batch_size", options.BatchSize);
-        writer.WriteNumber("batch_window_ms", (long)options.BatchWindow.TotalMilliseconds);
-        writer.WritePropertyName("filter");
-        options.Filter.WriteTo(writer);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
-
-    public static void Control(IBufferWriter<byte> buffer, string type, DateTimeOffset now)
+    /// <summary>Writes <c>{"type":<paramref name="type"/>,"payload":{...}}</c>, the shape of every control frame.</summary>
+    private static void Envelope<TState>(IBufferWriter<byte> buffer, string type, TState state, Action<Utf8JsonWriter, TState> payload)
     {
         using var writer = new Utf8JsonWriter(buffer, WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("type", type);
         writer.WriteStartObject("payload");
-        writer.WriteString("server_time", now.UtcDateTime);
+        payload(writer, state);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
-    public static void Subscribed(IBufferWriter<byte> buffer, IReadOnlyList<string>? eventTypes)
+    /// <summary>A frame written once into its own array, for the SSE stream, which keeps items as bytes.</summary>
+    private static byte[] ToArray<TState>(TState state, Action<IBufferWriter<byte>, TState> write)
     {
-        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
-        writer.WriteStartObject();
-        writer.WriteString("type", "subscribed");
-        writer.WriteStartObject("payload");
-        writer.WriteStartArray("event_types");
-        foreach (var type in eventTypes ?? ["*"])
-        {
-            writer.WriteStringValue(type);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        writer.WriteEndObject();
+        var buffer = new ArrayBufferWriter<byte>(256);
+        write(buffer, state);
+        return buffer.WrittenSpan.ToArray();
     }
 
-    public static void Error(IBufferWriter<byte> buffer, string code, string message, string? field = null)
-    {
-        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
-        writer.WriteStartObject();
-        writer.WriteString("type", "error");
-        writer.WriteStartObject("payload");
-        writer.WriteString("code", code);
-        writer.WriteString("message", message);
-        if (field is not null)
+    public static void Connected(IBufferWriter<byte> buffer, string connectionId, string epoch, ClientConnectionOptions options, TimeSpan heartbeat, DateTimeOffset now) =>
+        Envelope(buffer, "connected", (connectionId, epoch, options, heartbeat, now), static (writer, state) =>
         {
-            writer.WriteString("field", field);
-        }
+            writer.WriteString("connection_id", state.connectionId);
+            writer.WriteString("server_time", state.now.UtcDateTime);
+            writer.WriteString("epoch", state.epoch);
+            if (state.options.SessionId is not null)
+            {
+                writer.WriteString("session_id", state.options.SessionId);
+            }
 
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
+            writer.WriteNumber("heartbeat_interval_ms", state.heartbeat == Timeout.InfiniteTimeSpan ? 0 : (long)state.heartbeat.TotalMilliseconds);
+            writer.WriteNumber("batch_size", state.options.BatchSize);
+            writer.WriteNumber("batch_window_ms", (long)state.options.BatchWindow.TotalMilliseconds);
+            writer.WritePropertyName("filter");
+            state.options.Filter.WriteTo(writer);
+        });
+
+    public static void Control(IBufferWriter<byte> buffer, string type, DateTimeOffset now) =>
+        Envelope(buffer, type, now, static (writer, now) => writer.WriteString("server_time", now.UtcDateTime));
+
+    public static void Subscribed(IBufferWriter<byte> buffer, IReadOnlyList<string>? eventTypes) =>
+        Envelope(buffer, "subscribed", eventTypes, static (writer, eventTypes) =>
+        {
+            writer.WriteStartArray("event_types");
+            foreach (var type in eventTypes ?? ["*"])
+            {
+                writer.WriteStringValue(type);
+            }
+
+            writer.WriteEndArray();
+        });
+
+    public static void Error(IBufferWriter<byte> buffer, string code, string message, string? field = null) =>
+        Envelope(buffer, "error", (code, message, field), static (writer, error) =>
+        {
+            writer.WriteString("code", error.code);
+            writer.WriteString("message", error.message);
+            if (error.field is not null)
+            {
+                writer.WriteString("field", error.field);
+            }
+        });
 
     /// <summary><c>resumed</c>: whether the events after <c>last_event_id</c> were recovered, and how many were replayed.</summary>
-    public static void Resumed(IBufferWriter<byte> buffer, ResumeResult result, string epoch)
-    {
-        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
-        writer.WriteStartObject();
-        writer.WriteString("type", "resumed");
-        writer.WriteStartObject("payload");
-        writer.WriteBoolean("recovered", result.Recovered);
-        writer.WriteString("status", StatusName(result.Status));
-        writer.WriteString("last_event_id", result.LastEventId);
-        writer.WriteNumber("replayed", result.Replayed);
-        writer.WriteString("epoch", epoch);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
+    public static void Resumed(IBufferWriter<byte> buffer, ResumeResult result, string epoch) =>
+        Envelope(buffer, "resumed", (result, epoch), static (writer, state) =>
+        {
+            writer.WriteBoolean("recovered", state.result.Recovered);
+            writer.WriteString("status", StatusName(state.result.Status));
+            writer.WriteString("last_event_id", state.result.LastEventId);
+            writer.WriteNumber("replayed", state.result.Replayed);
+            writer.WriteString("epoch", state.epoch);
+        });
 
-    public static byte[] ResumedJson(ResumeResult result, string epoch)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        Resumed(buffer, result, epoch);
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] ResumedJson(ResumeResult result, string epoch) =>
+        ToArray((result, epoch), static (buffer, state) => Resumed(buffer, state.result, state.epoch));
 
-    public static byte[] ErrorJson(string code, string message, string? field = null)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        Error(buffer, code, message, field);
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] ErrorJson(string code, string message, string? field = null) =>
+        ToArray((code, message, field), static (buffer, error) => Error(buffer, error.code, error.message, error.field));
+
+    public static byte[] GapJson(long missed, long totalMissed) =>
+        ToArray((missed, totalMissed), static (buffer, gap) => Gap(buffer, gap.missed, gap.totalMissed));
 
     public static string StatusName(ResumeStatus status) => status switch
     {
@@ -116,24 +102,18 @@ internal static class Frames
         _ => "live",
     };
 
-    public static void Gap(IBufferWriter<byte> buffer, long missed, long totalMissed)
-    {
-        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
-        writer.WriteStartObject();
-        writer.WriteString("type", "gap");
-        writer.WriteStartObject("payload");
-        writer.WriteNumber("missed", missed);
-        writer.WriteNumber("total_missed", totalMissed);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
+    public static void Gap(IBufferWriter<byte> buffer, long missed, long totalMissed) =>
+        Envelope(buffer, "gap", (missed, totalMissed), static (writer, gap) =>
+        {
+            writer.WriteNumber("missed", gap.missed);
+            writer.WriteNumber("total_missed", gap.totalMissed);
+        });
 
-    public static void MetricsUpdate(IBufferWriter<byte> buffer, BroadcasterMetrics metrics, EventManagerMetrics manager, DateTimeOffset now)
+    public static void MetricsUpdate(IBufferWriter<byte> buffer, BroadcasterMetrics metrics, EventManagerMetrics manager, DateTimeOffset now) =>
+        Envelope(buffer, "metrics_update", (metrics, manager, now), static (writer, state) => WriteMetrics(writer, state.metrics, state.manager, state.now));
+
+    private static void WriteMetrics(Utf8JsonWriter writer, BroadcasterMetrics metrics, EventManagerMetrics manager, DateTimeOffset now)
     {
-        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
-        writer.WriteStartObject();
-        writer.WriteString("type", "metrics_update");
-        writer.WriteStartObject("payload");
         writer.WriteNumber("active_sessions", metrics.ActiveSessions);
         writer.WriteNumber("total_connected_clients", metrics.ConnectedClients);
         writer.WriteNumber("total_events_broadcast", metrics.EventsSent);
@@ -158,8 +138,6 @@ internal static class Frames
         writer.WriteNumber("queue_depth", manager.QueueDepth);
         writer.WriteEndObject();
         writer.WriteString("timestamp", now.UtcDateTime);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
     }
 
     /// <summary><c>{"type":"event", ...the event's own fields}</c>: the cached JSON with the type spliced in front.</summary>
@@ -196,27 +174,23 @@ internal static class Frames
     }
 
     /// <summary>The SSE data of <c>session_stream_started</c>, in the shape of the event-bus design.</summary>
-    public static byte[] SessionStreamStarted(string connectionId, string? sessionId, DateTimeOffset now)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+    public static byte[] SessionStreamStarted(string connectionId, string? sessionId, DateTimeOffset now) =>
+        ToArray((connectionId, sessionId, now), static (buffer, state) =>
         {
+            using var writer = new Utf8JsonWriter(buffer, WriterOptions);
             writer.WriteStartObject();
-            writer.WriteString("event_id", connectionId);
-            if (sessionId is not null)
+            writer.WriteString("event_id", state.connectionId);
+            if (state.sessionId is not null)
             {
-                writer.WriteString("session_id", sessionId);
+                writer.WriteString("session_id", state.sessionId);
             }
 
-            writer.WriteString("timestamp", now.UtcDateTime);
+            writer.WriteString("timestamp", state.now.UtcDateTime);
             writer.WriteString("type", "session_stream_started");
             writer.WriteStartObject("payload");
             writer.WriteString("message", "SSE connection established");
-            writer.WriteString("connection_id", connectionId);
+            writer.WriteString("connection_id", state.connectionId);
             writer.WriteEndObject();
             writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
+        });
 }

@@ -80,7 +80,7 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
                 var missed = TakeNewDrops(out var total);
                 if (missed > 0)
                 {
-                    yield return new SseItem<SseFrame>(new SseFrame(null, GapJson(missed, total)), "gap");
+                    yield return new SseItem<SseFrame>(new SseFrame(null, Frames.GapJson(missed, total)), "gap");
                 }
 
                 CountSent(1, destination.TakeWritten());
@@ -109,24 +109,6 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
         }
     }
 
-    private bool TryReadUnsent([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WebSocketEvent evt)
-    {
-        if (Replay.TryDequeue(out evt))
-        {
-            return true;
-        }
-
-        while (Subscription.TryRead(out evt))
-        {
-            if (ReplayedIds.Count == 0 || !ReplayedIds.Contains(evt.EventId))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private async Task<bool> ArrivesWithinAsync(Task<bool> ready, TimeSpan limit, CancellationToken token)
     {
         // The delay is cancelled when the event wins, so a busy stream does not leave a timer behind per event.
@@ -135,13 +117,6 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
         var first = await Task.WhenAny(ready, delay).ConfigureAwait(false);
         await wait.CancelAsync().ConfigureAwait(false);
         return first == ready;
-    }
-
-    private static byte[] GapJson(long missed, long total)
-    {
-        var buffer = new ArrayBufferWriter<byte>(64);
-        Frames.Gap(buffer, missed, total);
-        return buffer.WrittenSpan.ToArray();
     }
 
     private readonly record struct SseFrame(WebSocketEvent? Event, byte[]? Json);

@@ -610,27 +610,8 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
         return true;
     }
 
-    /// <summary>
-    /// The next event: first any replayed from a shared history, then the subscription's, passing over those this connection
-    /// had already sent before a resume and those the shared replay already gave.
-    /// </summary>
-    private bool TryReadUnsent([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WebSocketEvent evt)
-    {
-        if (Replay.TryDequeue(out evt))
-        {
-            return true;
-        }
-
-        while (Subscription.TryRead(out evt))
-        {
-            if ((_skipTo == 0 || evt.Sequence < _skipFrom || evt.Sequence > _skipTo) && (ReplayedIds.Count == 0 || !ReplayedIds.Contains(evt.EventId)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>Events this connection sent before a <c>resume</c> frame re-subscribed it, which the new subscription replays again.</summary>
+    protected override bool AlreadySent(WebSocketEvent evt) => _skipTo != 0 && evt.Sequence >= _skipFrom && evt.Sequence <= _skipTo;
 
     private async Task RepeatAsync(TimeSpan interval, FrameBuilder<WebSocketClient> build)
     {

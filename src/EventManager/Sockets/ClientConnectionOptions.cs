@@ -86,7 +86,7 @@ public sealed class ClientConnectionOptions
     }
 
     /// <summary>Whether text can be an event id (or epoch): what a resume may name, so garbage is refused before any lookup.</summary>
-    public static bool IsEventId(string? text) =>
+    internal static bool IsEventId(string? text) =>
         text is { Length: > 0 and <= 128 } && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
 
     internal void Validate()

@@ -121,8 +121,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
             throw;
         }
 
-        var run = client.RunAsync();
-        await Track(client, run, "websocket", cancellationToken).ConfigureAwait(false);
+        await RunTrackedAsync(client, static c => c.RunAsync(), "websocket", cancellationToken).ConfigureAwait(false);
         Log.ClientLeft(_logger, client.Id, client.CloseCode, ClientCount);
     }
 
@@ -160,8 +159,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
             throw;
         }
 
-        var run = client.RunAsync(destination, cancellationToken);
-        await Track(client, run, "sse", CancellationToken.None).ConfigureAwait(false);
+        await RunTrackedAsync(client, c => c.RunAsync(destination, cancellationToken), "sse", CancellationToken.None).ConfigureAwait(false);
         Log.ClientLeft(_logger, client.Id, null, ClientCount);
     }
 
@@ -271,26 +269,36 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         }
     }
 
-    private async Task Track(ClientConnection client, Task run, string kind, CancellationToken cancellationToken)
+    private async Task RunTrackedAsync<TClient>(TClient client, Func<TClient, Task> run, string kind, CancellationToken cancellationToken)
+        where TClient : ClientConnection
     {
+        var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            _clients[client.Id] = (client, run);
-            if (_disposed)
-            {
-                client.BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down");
-            }
+            // Listed before it runs: the client may be sent `connected` (with its id) before run returns, and from then on it must
+            // be counted in metrics and reachable by DisconnectClientAsync.
+            _clients[client.Id] = (client, gone.Task);
         }
 
-        Log.ClientConnected(_logger, client.Id, kind, client.Options.SessionId, ClientCount);
-        using var registration = cancellationToken.Register(static state => ((ClientConnection)state!).BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down"), client);
         try
         {
-            await run.ConfigureAwait(false);
+            var running = run(client);
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    client.BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down");
+                }
+            }
+
+            Log.ClientConnected(_logger, client.Id, kind, client.Options.SessionId, ClientCount);
+            using var registration = cancellationToken.Register(static state => ((ClientConnection)state!).BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down"), client);
+            await running.ConfigureAwait(false);
         }
         finally
         {
             Release(client.Id, client.Options.SessionId);
+            gone.TrySetResult();
         }
     }
 

@@ -50,7 +50,10 @@ public sealed class BatchingTests
     public async Task Publish_FewerEventsThanABatch_WaitForTheDelay()
     {
         Publish(10, "ordinary");
-        await Eventually.Until(() => _mirror.GetMetrics().OutboundBufferDepth == 10, "the events wait in a batch");
+
+        // The depth counts events still on their way to the batch; moving the clock before the batch has started its delay
+        // would start the delay after the move, and it would never fall due.
+        await Eventually.Until(() => _mirror.GetMetrics().OutboundBufferDepth == 10 && _time.HasTimerDueIn(TimeSpan.FromSeconds(1)), "the events wait in a batch whose delay is set");
         Assert.That(_mirror.GetMetrics().MirroredOut, Is.Zero);
 
         _time.Advance(TimeSpan.FromSeconds(1));

@@ -25,6 +25,15 @@ internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
         }
     }
 
+    /// <summary>Whether a timer is set to fire exactly <paramref name="dueIn"/> from now, such as a delay started since the clock last moved.</summary>
+    public bool HasTimerDueIn(TimeSpan dueIn)
+    {
+        lock (_gate)
+        {
+            return _timers.Any(t => t.DueAt == _now + dueIn);
+        }
+    }
+
     public override DateTimeOffset GetUtcNow()
     {
         lock (_gate)

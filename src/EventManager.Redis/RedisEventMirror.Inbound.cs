@@ -39,7 +39,17 @@ public sealed partial class RedisEventMirror
             {
                 while (reader.TryRead(out var bytes))
                 {
-                    await ReceiveAsync(bytes).ConfigureAwait(false);
+                    try
+                    {
+                        await ReceiveAsync(bytes).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException))
+                    {
+                        // A message that slips past the parser's checks is a bug of ours, but it must not end the subscription
+                        // for every message after it: count it, report it at Error, and go on.
+                        Interlocked.Increment(ref _malformed);
+                        Log.InboundFailed(_logger, ex, _channel.ToString());
+                    }
                 }
             }
         }
@@ -124,9 +134,10 @@ public sealed partial class RedisEventMirror
 
             return false;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // Not valid JSON: the full parse reports it.
+            // Not valid JSON, or a property name with an unpaired surrogate escape (which the reader reports only when it
+            // compares the name): the full parse reports it.
             return false;
         }
     }

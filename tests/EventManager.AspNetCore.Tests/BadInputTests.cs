@@ -33,6 +33,9 @@ public sealed class BadInputTests
     [TestCase("{\"type\":\"subscribe\",\"payload\":{\"event_types\":\"voice.*\"}}", "invalid_field", "payload.event_types")]
     [TestCase("{\"type\":\"subscribe\",\"payload\":{\"event_types\":[\"ok\",7]}}", "invalid_field", "payload.event_types[1]")]
     [TestCase("{\"type\":\"subscribe\",\"payload\":{\"event_types\":[\"a*b\"]}}", "invalid_field", "payload.event_types")]
+    [TestCase("{\"type\":\"\\ud800\"}", "invalid_json", null)]
+    [TestCase("{\"\\udc00\":1,\"type\":\"ping\"}", "invalid_json", null)]
+    [TestCase("{\"type\":\"subscribe\",\"payload\":{\"event_types\":[\"\\ud83d\\u0041\"]}}", "invalid_json", null)]
     public async Task BadFrame_GetsAnErrorFrameAndTheConnectionStays(string frame, string code, string? field)
     {
         await using var client = await ConnectedAsync();

@@ -134,6 +134,34 @@ public sealed class CrossInstanceTests
     }
 
     [Test]
+    public async Task Receive_UnpairedSurrogateEscapes_AreCountedAndSkippedAndTheSubscriptionLivesOn()
+    {
+        var channel = Unique();
+        await using var a = await MirroredInstance.StartAsync(_server.Configuration, o => o.Channel = channel);
+        string[] garbage =
+        [
+            """{"\ud800":1,"event_type":"x","data":{}}""",
+            """{"event_type":"x\udc00","data":{}}""",
+            """{"event_type":"x","data":{"text":"\ud83d"}}""",
+        ];
+
+        foreach (var message in garbage)
+        {
+            await _server.CliAsync("PUBLISH", channel, message);
+        }
+
+        await _server.CliAsync("PUBLISH", channel, """{"event_type":"emoji","event_id":"paired","data":{"text":"\ud83d\ude00"}}""");
+
+        await Eventually.Until(() => a.Received.Any(e => e.EventId == "paired"), "the valid message after the garbage was delivered");
+        Assert.Multiple(() =>
+        {
+            Assert.That(a.Mirror.GetMetrics().MalformedInbound, Is.EqualTo(garbage.Length));
+            Assert.That(a.Received, Has.Count.EqualTo(1));
+            Assert.That(a.Logger.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error).Select(e => e.Message), Is.Empty, "rejected by the parser, not caught as a failure");
+        });
+    }
+
+    [Test]
     public async Task Receive_MessageOverTheSizeLimit_IsCountedAndSkipped()
     {
         var channel = Unique();

@@ -102,4 +102,51 @@ public class FuzzRegressionTests
         Assert.That(error.Field, Is.EqualTo("$"));
         Assert.That(error.Message, Does.Contain("UTF-8"));
     }
+
+    [TestCase("""{"\ud800":1,"event_type":"x","data":{}}""")]
+    [TestCase("""{"event_type":"x\udc00","data":{}}""")]
+    [TestCase("""{"event_type":"x","data":{"text":"\ud83d"}}""")]
+    [TestCase("""{"event_type":"x","data":{"text":"\ud83d\u0041"}}""")]
+    [TestCase("""{"event_type":"agent_message","data":{"agent_id":"a","message":"\uDE00 low first","message_type":"chat"}}""")]
+    public void Parse_UnpairedSurrogateEscape_ThrowsEventFormatException(string json)
+    {
+        var error = Assert.Throws<EventFormatException>(() => WebSocketEvent.Parse(System.Text.Encoding.UTF8.GetBytes(json)))!;
+
+        Assert.That(error.Field, Is.EqualTo("$"));
+        Assert.That(error.Message, Does.Contain("surrogate"));
+    }
+
+    [Test]
+    public void Parse_PairedSurrogateEscape_ReadsTheCharacterAndRoundTrips()
+    {
+        var evt = WebSocketEvent.Parse("""{"event_type":"x\ud83d\ude00","data":{"text":"\\ud800 is text here, \ud83d\ude00"}}"""u8.ToArray());
+
+        Assert.That(evt.EventType, Is.EqualTo("x\U0001F600"));
+        Assert.That(WebSocketEvent.Parse(evt.ToUtf8Json()), Is.EqualTo(evt));
+    }
+
+    [Test]
+    public void FilterParse_UnpairedSurrogateEscape_ThrowsEventFormatException()
+    {
+        var error = Assert.Throws<EventFormatException>(() => EventFilter.Parse("""{"event_types":["\ud800"]}"""))!;
+
+        Assert.That(error.Field, Is.EqualTo("filter"));
+    }
+
+    [TestCase(@"\", true, TestName = "SurrogatesArePaired_TrailingBackslash_LeavesTheSyntaxToTheParser")]
+    [TestCase(@"""\u12", true, TestName = "SurrogatesArePaired_TruncatedEscape_LeavesTheSyntaxToTheParser")]
+    [TestCase(@"""\\ud800""", true, TestName = "SurrogatesArePaired_EscapedBackslashBeforeU_IsText")]
+    [TestCase(@"""\ud800\udc00 \u00e9""", true, TestName = "SurrogatesArePaired_PairAndBmpEscape_AreValid")]
+    [TestCase(@"""\ud800""", false, TestName = "SurrogatesArePaired_LoneHigh_IsInvalid")]
+    [TestCase(@"""\uDC00""", false, TestName = "SurrogatesArePaired_LoneLow_IsInvalid")]
+    [TestCase(@"""\ud800\u0041""", false, TestName = "SurrogatesArePaired_HighThenNonSurrogate_IsInvalid")]
+    [TestCase(@"""\ud800", false, TestName = "SurrogatesArePaired_HighAtTheEnd_IsInvalid")]
+    public void SurrogatesArePaired_Cases(string json, bool expected)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Serialization.JsonEscapes.SurrogatesArePaired(System.Text.Encoding.UTF8.GetBytes(json)), Is.EqualTo(expected), "UTF-8");
+            Assert.That(Serialization.JsonEscapes.SurrogatesArePaired(json.AsSpan()), Is.EqualTo(expected), "UTF-16");
+        });
+    }
 }

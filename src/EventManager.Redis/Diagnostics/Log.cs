@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(107, LogLevel.Warning, "The Redis mirror did not send its buffer within {Timeout}; {Unsent} events were dropped.")]
     public static partial void ShutdownTimedOut(ILogger logger, TimeSpan timeout, int unsent);
+
+    [LoggerMessage(108, LogLevel.Error, "A message on Redis channel '{Channel}' failed unexpectedly and was skipped; it is counted as malformed and the subscription continues.")]
+    public static partial void InboundFailed(ILogger logger, Exception exception, string channel);
 }

@@ -60,10 +60,16 @@ internal static class EventJson
 
     public static WebSocketEvent Parse(ReadOnlyMemory<byte> utf8Json)
     {
-        // JsonDocument accepts invalid UTF-8 inside strings and only fails when one is read, with an InvalidOperationException.
+        // JsonDocument accepts invalid UTF-8 and unpaired surrogate escapes inside strings and fails only when one is read,
+        // with an InvalidOperationException.
         if (!System.Text.Unicode.Utf8.IsValid(utf8Json.Span))
         {
             throw new EventFormatException("$", "the text is not valid UTF-8.");
+        }
+
+        if (!JsonEscapes.SurrogatesArePaired(utf8Json.Span))
+        {
+            throw new EventFormatException("$", JsonEscapes.UnpairedSurrogateMessage);
         }
 
         JsonDocument document;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EventManager.Serialization;
 
 namespace EventManager.Sockets;
 
@@ -55,6 +56,11 @@ public sealed class EventFilter
     public static EventFilter Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (!JsonEscapes.SurrogatesArePaired(json))
+        {
+            throw new EventFormatException("filter", "the filter is not valid JSON: " + JsonEscapes.UnpairedSurrogateMessage);
+        }
+
         JsonDocument document;
         try
         {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using EventManager.Diagnostics;
+using EventManager.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace EventManager.Sockets;
@@ -265,10 +266,17 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
 
     private async Task HandleFrameAsync(ReadOnlyMemory<byte> frame)
     {
-        // JsonDocument accepts invalid UTF-8 inside strings and throws only when one is read; refuse it here.
+        // JsonDocument accepts invalid UTF-8 and unpaired surrogate escapes inside strings and throws only when one is read;
+        // refuse them here.
         if (!System.Text.Unicode.Utf8.IsValid(frame.Span))
         {
             await SendErrorAsync("invalid_json", "the frame is not valid UTF-8").ConfigureAwait(false);
+            return;
+        }
+
+        if (!JsonEscapes.SurrogatesArePaired(frame.Span))
+        {
+            await SendErrorAsync("invalid_json", "the frame is not valid JSON: " + JsonEscapes.UnpairedSurrogateMessage).ConfigureAwait(false);
             return;
         }
 

@@ -11,6 +11,7 @@ internal sealed class Mutator(int seed, IReadOnlyList<string> samples)
     private static readonly string[] Fragments =
     [
         "{", "}", "[", "]", ",", ":", "\"", "null", "true", "-0", "1e309", "-1e-400", "9223372036854775808", "\"\\u0000\"", "\"\\ud800\"",
+        "\\ud800", "\\udfff", "\\ud83d\\ude00",
         "\"event_type\"", "\"data\"", "\"type\"", "\"payload\"", "\"event_types\"", "\"sequence\":-1", "\"timestamp\":\"nope\"",
         "{\"a\":{\"a\":{\"a\":{\"a\":{}}}}}", new string('[', 200), "\"" + new string('x', 5000) + "\"", "\u00ff\u00fe", "\t\r\n ",
     ];

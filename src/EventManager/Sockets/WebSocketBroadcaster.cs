@@ -316,7 +316,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
                 return false;
             }
 
-            // Hold the place from now on; Track records the client itself once it exists.
+            // Hold the place from now on; RunTrackedAsync lists the client itself once it exists.
             _reserved++;
             if (sessionId is not null)
             {

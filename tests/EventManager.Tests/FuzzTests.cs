@@ -145,8 +145,8 @@ public class FuzzRegressionTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(Serialization.JsonEscapes.SurrogatesArePaired(System.Text.Encoding.UTF8.GetBytes(json)), Is.EqualTo(expected), "UTF-8");
-            Assert.That(Serialization.JsonEscapes.SurrogatesArePaired(json.AsSpan()), Is.EqualTo(expected), "UTF-16");
+            Assert.That(Serialization.JsonText.SurrogatesArePaired(System.Text.Encoding.UTF8.GetBytes(json)), Is.EqualTo(expected), "UTF-8");
+            Assert.That(Serialization.JsonText.SurrogatesArePaired(json.AsSpan()), Is.EqualTo(expected), "UTF-16");
         });
     }
 }

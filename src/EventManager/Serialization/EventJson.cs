@@ -60,16 +60,9 @@ internal static class EventJson
 
     public static WebSocketEvent Parse(ReadOnlyMemory<byte> utf8Json)
     {
-        // JsonDocument accepts invalid UTF-8 and unpaired surrogate escapes inside strings and fails only when one is read,
-        // with an InvalidOperationException.
-        if (!System.Text.Unicode.Utf8.IsValid(utf8Json.Span))
+        if (JsonText.FindUnreadable(utf8Json.Span) is { } unreadable)
         {
-            throw new EventFormatException("$", "the text is not valid UTF-8.");
-        }
-
-        if (!JsonEscapes.SurrogatesArePaired(utf8Json.Span))
-        {
-            throw new EventFormatException("$", JsonEscapes.UnpairedSurrogateMessage);
+            throw new EventFormatException("$", unreadable + ".");
         }
 
         JsonDocument document;

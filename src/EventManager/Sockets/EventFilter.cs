@@ -56,9 +56,9 @@ public sealed class EventFilter
     public static EventFilter Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        if (!JsonEscapes.SurrogatesArePaired(json))
+        if (!JsonText.SurrogatesArePaired(json))
         {
-            throw new EventFormatException("filter", "the filter is not valid JSON: " + JsonEscapes.UnpairedSurrogateMessage);
+            throw new EventFormatException("filter", "the filter is not valid JSON: " + JsonText.UnpairedSurrogate);
         }
 
         JsonDocument document;

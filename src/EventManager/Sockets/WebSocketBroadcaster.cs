@@ -276,24 +276,19 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         lock (_gate)
         {
             // Listed before it runs: the client may be sent `connected` (with its id) before run returns, and from then on it must
-            // be counted in metrics and reachable by DisconnectClientAsync.
+            // be counted in metrics and reachable by DisconnectClientAsync. A client closed before it runs sends nothing and ends.
             _clients[client.Id] = (client, gone.Task);
+            if (_disposed)
+            {
+                client.BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down");
+            }
         }
 
+        Log.ClientConnected(_logger, client.Id, kind, client.Options.SessionId, ClientCount);
         try
         {
-            var running = run(client);
-            lock (_gate)
-            {
-                if (_disposed)
-                {
-                    client.BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down");
-                }
-            }
-
-            Log.ClientConnected(_logger, client.Id, kind, client.Options.SessionId, ClientCount);
             using var registration = cancellationToken.Register(static state => ((ClientConnection)state!).BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down"), client);
-            await running.ConfigureAwait(false);
+            await run(client).ConfigureAwait(false);
         }
         finally
         {

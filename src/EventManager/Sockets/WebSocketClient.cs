@@ -266,17 +266,9 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
 
     private async Task HandleFrameAsync(ReadOnlyMemory<byte> frame)
     {
-        // JsonDocument accepts invalid UTF-8 and unpaired surrogate escapes inside strings and throws only when one is read;
-        // refuse them here.
-        if (!System.Text.Unicode.Utf8.IsValid(frame.Span))
+        if (JsonText.FindUnreadable(frame.Span) is { } unreadable)
         {
-            await SendErrorAsync("invalid_json", "the frame is not valid UTF-8").ConfigureAwait(false);
-            return;
-        }
-
-        if (!JsonEscapes.SurrogatesArePaired(frame.Span))
-        {
-            await SendErrorAsync("invalid_json", "the frame is not valid JSON: " + JsonEscapes.UnpairedSurrogateMessage).ConfigureAwait(false);
+            await SendErrorAsync("invalid_json", "the frame is not valid JSON: " + unreadable).ConfigureAwait(false);
             return;
         }
 

@@ -3,14 +3,22 @@ using System.Numerics;
 namespace EventManager.Serialization;
 
 /// <summary>
-/// Finds <c>\u</c> escapes that do not encode valid UTF-16. System.Text.Json accepts a lone surrogate such as <c>"\ud800"</c>
-/// when it parses a document and throws <see cref="InvalidOperationException"/> only later, when that string (or property
-/// name) is read, compared or written; checking the text first turns that into a format error at the door.
+/// Finds text that System.Text.Json parses but cannot read: invalid UTF-8 inside a string, or a <c>\u</c> escape of a lone
+/// surrogate such as <c>"\ud800"</c>. Both parse, and throw <see cref="InvalidOperationException"/> only later, when that
+/// string (or property name) is read, compared or written; checking the text first turns that into a format error at the door.
 /// </summary>
-internal static class JsonEscapes
+internal static class JsonText
 {
-    /// <summary>The sentence format errors use.</summary>
-    public const string UnpairedSurrogateMessage = "a string contains a \\u escape of an unpaired UTF-16 surrogate.";
+    /// <summary>The reason given for an unpaired surrogate escape.</summary>
+    public const string UnpairedSurrogate = "a string contains a \\u escape of an unpaired UTF-16 surrogate";
+
+    /// <summary>Why UTF-8 JSON text could not be read once parsed, or <see langword="null"/> when it can.</summary>
+    /// <param name="utf8Json">The text; its JSON syntax is checked by the parser.</param>
+    /// <returns>The reason, a clause that can follow a colon or end a sentence.</returns>
+    public static string? FindUnreadable(ReadOnlySpan<byte> utf8Json) =>
+        !System.Text.Unicode.Utf8.IsValid(utf8Json) ? "the text is not valid UTF-8"
+        : !SurrogatesArePaired(utf8Json) ? UnpairedSurrogate
+        : null;
 
     /// <summary>Whether every surrogate written as a <c>\u</c> escape in UTF-8 JSON text is half of a pair.</summary>
     /// <param name="json">The text; its JSON syntax is checked elsewhere.</param>

@@ -19,8 +19,10 @@ namespace EventManager;
 /// they were published in, a slow listener fills only its own queue, and memory stays bounded. Handlers are called outside
 /// any lock and may add or remove listeners or publish.
 /// </remarks>
-public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
+public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposable
 {
+    private const int DispatchBatchSize = 64;
+
     private static readonly ListenerOptions DefaultListenerOptions = new();
 
     private readonly Channel<WebSocketEvent> _ingress;
@@ -43,7 +45,10 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     private PaddedCounter _published;
     private long _rejected;
     private long _ingressDropped;
+    // Owned by the dispatcher: the last sequence stamped. Others read _dispatched, the event being or last handed to the
+    // listeners, which trails it by the rest of a batch.
     private long _sequence;
+    private long _dispatched;
     private int _disposeState;
 
     /// <summary>Creates a manager and starts its dispatcher.</summary>
@@ -294,97 +299,6 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     public EventSubscription Subscribe(ListenerOptions? options = null) => Subscribe(options, null);
 
     /// <summary>
-    /// Subscribes as a pull listener that starts right after the event with id <paramref name="afterEventId"/>: the kept
-    /// events after it that the filters select are queued first, then live events follow, with no gap and no duplicate
-    /// between them. <see cref="EventSubscription.Resume"/> says whether that worked; when it did not (the event is older than
-    /// the history, from another epoch, or unknown) the subscription starts live.
-    /// </summary>
-    /// <param name="options">Queue and filters; defaults when <see langword="null"/>. The queue grows by the number of events replayed.</param>
-    /// <param name="afterEventId">The id of the last event the consumer has, or <see langword="null"/> to start live.</param>
-    /// <returns>The subscription.</returns>
-    /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
-    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    public EventSubscription Subscribe(ListenerOptions? options, string? afterEventId)
-    {
-        if (afterEventId is null)
-        {
-            return new EventSubscription(this, Register(null, null, options), ResumeResult.Live, _abort.Token);
-        }
-
-        options ??= DefaultListenerOptions;
-        options.Validate();
-        lock (_historyGate)
-        {
-            // The dispatcher appends to the history and reads the listeners under this lock, so every event is either in the
-            // replay below or delivered live to the new listener, never both and never neither.
-            var result = Lookup(afterEventId, out var replay);
-            var listener = Register(null, null, options.WithCapacity((int)Math.Min(ListenerOptions.MaxCapacity, (long)options.Capacity + replay.Count)));
-            var replayed = 0;
-            foreach (var evt in replay)
-            {
-                if (listener.Accepts(evt) && listener.TryEnqueue(evt))
-                {
-                    replayed++;
-                }
-            }
-
-            return new EventSubscription(this, listener, result with { Replayed = replayed }, _abort.Token);
-        }
-    }
-
-    /// <summary>
-    /// The kept events after the event with id <paramref name="afterEventId"/>, oldest first, as a list (for live events as well,
-    /// use <see cref="Subscribe(ListenerOptions?, string?)"/>).
-    /// </summary>
-    /// <param name="afterEventId">The id of the last event the caller has.</param>
-    /// <param name="events">The events after it; empty unless the result is <see cref="ResumeStatus.Recovered"/>.</param>
-    /// <returns>Whether the event was found.</returns>
-    public ResumeResult GetEventsAfter(string afterEventId, out IReadOnlyList<WebSocketEvent> events)
-    {
-        ArgumentNullException.ThrowIfNull(afterEventId);
-        lock (_historyGate)
-        {
-            var result = Lookup(afterEventId, out var found);
-            events = found;
-            return result with { Replayed = found.Count };
-        }
-    }
-
-    /// <summary>Every event the history keeps now, oldest first.</summary>
-    /// <returns>The events; empty when the history is off.</returns>
-    public IReadOnlyList<WebSocketEvent> GetHistory()
-    {
-        lock (_historyGate)
-        {
-            return _history?.GetAll() ?? [];
-        }
-    }
-
-    private ResumeResult Lookup(string afterEventId, out List<WebSocketEvent> events)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(afterEventId);
-        if (_history is not null && _history.TryGetAfter(afterEventId, out events))
-        {
-            return new ResumeResult(ResumeStatus.Recovered, afterEventId, events.Count);
-        }
-
-        events = [];
-
-        // Ids made by this library are version 7 GUIDs, which carry their creation time: that tells "too old" and "from before
-        // this stream began" apart from an id this stream never had.
-        var status = ResumeStatus.Unknown;
-        if (EventIds.TryGetTimestamp(afterEventId, out var created))
-        {
-            var oldest = _history?.OldestEventId is { } id && EventIds.TryGetTimestamp(id, out var kept) ? kept : (DateTimeOffset?)null;
-            status = created < _startedAt ? ResumeStatus.EpochChanged
-                : _history is null || (oldest is { } o && created <= o) ? ResumeStatus.HistoryExceeded
-                : ResumeStatus.Unknown;
-        }
-
-        return new ResumeResult(status, afterEventId, 0);
-    }
-
-    /// <summary>
     /// Unregisters a listener. Once this returns, its handler is not called again, except for a call already running.
     /// Events still queued for it are counted as dropped. Safe to call from inside any handler, including its own.
     /// </summary>
@@ -429,7 +343,7 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
 
             return new EventManagerMetrics(
                 Volatile.Read(ref _published.Value),
-                Volatile.Read(ref _sequence),
+                Volatile.Read(ref _dispatched),
                 delivered,
                 dropped,
                 Volatile.Read(ref _rejected),
@@ -522,44 +436,54 @@ public sealed class WebSocketEventManager : IAsyncDisposable, IDisposable
     {
         var reader = _ingress.Reader;
         var token = _abort.Token;
+
+        // Events are taken from the ingress in batches so the history and the listener list are read under the history lock
+        // once per batch rather than once per event; a batch is only what is already queued, so nothing waits to fill one.
+        var batch = new WebSocketEvent[DispatchBatchSize];
         try
         {
             // No token here: a cancellable wait cannot reuse the channel's waiter and would allocate on every wake-up.
             // Disposal completes the ingress first, which ends this wait.
             while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                while (!token.IsCancellationRequested && reader.TryRead(out var evt))
+                while (!token.IsCancellationRequested)
                 {
-                    var sequence = _sequence + 1;
-                    if (!evt.TryStamp(sequence, InstanceId))
+                    var count = 0;
+                    while (count < batch.Length && reader.TryRead(out var evt))
                     {
-                        Interlocked.Increment(ref _ingressDropped);
-                        Log.PublishedTwice(_logger, evt.EventId);
-                        continue;
+                        var sequence = _sequence + 1;
+                        if (!evt.TryStamp(sequence, InstanceId))
+                        {
+                            Interlocked.Increment(ref _ingressDropped);
+                            Log.PublishedTwice(_logger, evt.EventId);
+                            continue;
+                        }
+
+                        _sequence = sequence;
+                        batch[count++] = evt;
                     }
 
-                    Volatile.Write(ref _sequence, sequence);
-                    Listener[] listeners;
-                    if (_history is null)
+                    if (count == 0)
                     {
-                        listeners = Volatile.Read(ref _listeners);
+                        break;
                     }
-                    else
+
+                    var listeners = Record(batch.AsSpan(0, count));
+                    for (var i = 0; i < count; i++)
                     {
-                        lock (_historyGate)
+                        var evt = batch[i];
+                        Volatile.Write(ref _dispatched, evt.Sequence);
+                        foreach (var listener in listeners)
                         {
-                            _history.Append(evt);
-                            listeners = Volatile.Read(ref _listeners);
+                            if (listener.Accepts(evt) && !listener.TryEnqueue(evt))
+                            {
+                                await listener.EnqueueAsync(evt, token).ConfigureAwait(false);
+                            }
                         }
                     }
 
-                    foreach (var listener in listeners)
-                    {
-                        if (listener.Accepts(evt) && !listener.TryEnqueue(evt))
-                        {
-                            await listener.EnqueueAsync(evt, token).ConfigureAwait(false);
-                        }
-                    }
+                    // Delivered events stay reachable only through the queues and the history, not through this buffer.
+                    Array.Clear(batch, 0, count);
                 }
 
                 if (token.IsCancellationRequested)

@@ -120,6 +120,40 @@ public class HistoryTests
     }
 
     [Test]
+    public async Task GetEventsAfter_AnIdPublishedTwice_ListsTheEventsAfterItsLatestCopy()
+    {
+        await using var manager = new WebSocketEventManager();
+        var events = new[] { "a", "repeated", "b", "repeated", "c" }
+            .Select(type => new CustomEvent(type) { EventId = type == "repeated" ? "foreign-id" : Guid.NewGuid().ToString("N") })
+            .ToList();
+        events.ForEach(manager.Publish);
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 5, "every event was dispatched");
+
+        var result = manager.GetEventsAfter("foreign-id", out var after);
+
+        Assert.That(result.Status, Is.EqualTo(ResumeStatus.Recovered));
+        Assert.That(after.Select(e => e.EventType), Is.EqualTo(new[] { "c" }));
+    }
+
+    [Test]
+    public async Task GetEventsAfter_AHistoryThatWrappedAroundItsRing_FindsKeptEventsAndReportsEvictedOnes()
+    {
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { HistoryCapacity = 10 });
+        var all = Enumerable.Range(0, 25).Select(i => Events.Custom("e" + i)).ToList();
+        all.ForEach(manager.Publish);
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 25, "every event was dispatched");
+
+        var kept = manager.GetEventsAfter(all[19].EventId, out var after);
+        var evicted = manager.GetEventsAfter(all[14].EventId, out var none);
+
+        Assert.That(kept.Status, Is.EqualTo(ResumeStatus.Recovered));
+        Assert.That(after.Select(e => e.EventType), Is.EqualTo(Enumerable.Range(20, 5).Select(i => "e" + i)));
+        Assert.That(evicted.Status, Is.EqualTo(ResumeStatus.HistoryExceeded));
+        Assert.That(none, Is.Empty);
+        Assert.That(manager.GetHistory().Select(e => e.EventType), Is.EqualTo(Enumerable.Range(15, 10).Select(i => "e" + i)));
+    }
+
+    [Test]
     public async Task Subscribe_WithFilters_ReplaysOnlyWhatTheyAccept()
     {
         await using var manager = new WebSocketEventManager();

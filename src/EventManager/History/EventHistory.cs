@@ -1,15 +1,26 @@
 namespace EventManager.History;
 
 /// <summary>
-/// The last events the dispatcher delivered, bounded by count and age, found by event id. Positions are the manager's
-/// sequence numbers, which have no gaps, so the ring is indexed by sequence. Used under the manager's history lock.
+/// The last events the dispatcher delivered, bounded by count and age. Positions are the manager's sequence numbers,
+/// which have no gaps, so the ring is indexed by sequence and appending is a store into it: no index by id is kept on
+/// the hot path. Finding an event by id (a resume, which is rare) scans the ring newest first instead.
 /// </summary>
+/// <remarks>
+/// Every member runs under the manager's history lock except <see cref="FindLatest"/>, which may scan without it
+/// between bounds read under it; the caller then confirms the hit under the lock with <see cref="Holds"/>.
+/// </remarks>
 internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider time)
 {
-    private readonly (WebSocketEvent Event, long Added)[] _ring = new (WebSocketEvent, long)[capacity];
-    private readonly Dictionary<string, long> _sequenceById = new(capacity, StringComparer.Ordinal);
+    // Slots are written only by the dispatcher, under the lock; an unlocked scan reads each reference atomically.
+    private readonly Entry[] _ring = new Entry[capacity];
     private long _first = 1;
     private long _next = 1;
+
+    /// <summary>The sequence of the oldest event kept (equal to <see cref="Next"/> when empty).</summary>
+    public long First => _first;
+
+    /// <summary>One past the sequence of the newest event kept.</summary>
+    public long Next => Volatile.Read(ref _next);
 
     public int Count => (int)(_next - _first);
 
@@ -18,87 +29,106 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
     {
         get
         {
-            Expire();
-            return Count == 0 ? null : Slot(_first).Event.EventId;
+            Expire(time.GetTimestamp());
+            return Count == 0 ? null : Slot(_first).Event!.EventId;
         }
     }
 
-    public void Append(WebSocketEvent evt)
+    /// <summary>Appends events stamped with consecutive sequence numbers, all added at one instant (one clock read per batch).</summary>
+    public void Append(ReadOnlySpan<WebSocketEvent> events)
     {
-        if (Count == _ring.Length)
+        if (events.IsEmpty)
         {
-            Evict();
+            return;
         }
 
-        var sequence = evt.Sequence;
-        if (Count == 0)
+        var now = time.GetTimestamp();
+        foreach (var evt in events)
         {
-            _first = sequence;
+            var sequence = evt.Sequence;
+            if (Count == _ring.Length)
+            {
+                _first++;
+            }
+            else if (Count == 0)
+            {
+                _first = sequence;
+            }
+
+            ref var slot = ref Slot(sequence);
+            slot.Added = now;
+            Volatile.Write(ref slot.Event, evt);
+            Volatile.Write(ref _next, sequence + 1);
         }
 
-        _next = sequence + 1;
-        Slot(sequence) = (evt, time.GetTimestamp());
-
-        // An id published twice (another client reusing ids) keeps its latest position.
-        _sequenceById[evt.EventId] = sequence;
-        Expire();
+        Expire(now);
     }
 
-    /// <summary>The events after the one with this id, oldest first; false when that event is not (or no longer) kept.</summary>
-    public bool TryGetAfter(string eventId, out List<WebSocketEvent> events)
+    /// <summary>
+    /// The sequence of the newest event with this id among the slots from <paramref name="from"/> to before <paramref name="to"/>,
+    /// or 0. Safe without the lock; a hit found that way must be confirmed with <see cref="Holds"/> under it.
+    /// </summary>
+    public long FindLatest(string eventId, long from, long to)
     {
-        Expire();
-        if (!_sequenceById.TryGetValue(eventId, out var sequence) || sequence < _first)
+        from = Math.Max(from, to - _ring.Length);
+        for (var sequence = to - 1; sequence >= from; sequence--)
         {
-            events = [];
-            return false;
+            var evt = Volatile.Read(ref Slot(sequence).Event);
+            if (evt is not null && evt.Sequence == sequence && string.Equals(evt.EventId, eventId, StringComparison.Ordinal))
+            {
+                return sequence;
+            }
         }
 
-        events = new List<WebSocketEvent>((int)(_next - sequence - 1));
-        for (var s = sequence + 1; s < _next; s++)
-        {
-            events.Add(Slot(s).Event);
-        }
-
-        return true;
+        return 0;
     }
 
-    public List<WebSocketEvent> GetAll()
+    /// <summary>Whether the event at <paramref name="sequence"/> is still kept and has this id.</summary>
+    public bool Holds(long sequence, string eventId)
     {
-        Expire();
-        var events = new List<WebSocketEvent>(Count);
-        for (var s = _first; s < _next; s++)
+        Expire(time.GetTimestamp());
+        return sequence >= _first && sequence < _next && string.Equals(Slot(sequence).Event!.EventId, eventId, StringComparison.Ordinal);
+    }
+
+    /// <summary>The events after <paramref name="sequence"/>, oldest first.</summary>
+    public List<WebSocketEvent> After(long sequence)
+    {
+        var start = Math.Max(sequence + 1, _first);
+        var events = new List<WebSocketEvent>((int)Math.Max(0, _next - start));
+        for (var s = start; s < _next; s++)
         {
-            events.Add(Slot(s).Event);
+            events.Add(Slot(s).Event!);
         }
 
         return events;
     }
 
-    private ref (WebSocketEvent Event, long Added) Slot(long sequence) => ref _ring[(int)(sequence % _ring.Length)];
+    public List<WebSocketEvent> GetAll()
+    {
+        Expire(time.GetTimestamp());
+        return After(_first - 1);
+    }
 
-    private void Expire()
+    private ref Entry Slot(long sequence) => ref _ring[(int)(sequence % _ring.Length)];
+
+    private void Expire(long now)
     {
         if (maxAge == Timeout.InfiniteTimeSpan)
         {
             return;
         }
 
-        while (Count > 0 && time.GetElapsedTime(Slot(_first).Added) > maxAge)
+        while (Count > 0 && time.GetElapsedTime(Slot(_first).Added, now) > maxAge)
         {
-            Evict();
+            // Released so an expired event does not stay reachable until its slot is reused.
+            Slot(_first) = default;
+            _first++;
         }
     }
 
-    private void Evict()
+    private struct Entry
     {
-        ref var slot = ref Slot(_first);
-        if (_sequenceById.TryGetValue(slot.Event.EventId, out var kept) && kept == _first)
-        {
-            _sequenceById.Remove(slot.Event.EventId);
-        }
-
-        slot = default;
-        _first++;
+        public WebSocketEvent? Event;
+        public long Added;
     }
 }

@@ -37,6 +37,7 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
     private readonly Lock _historyGate = new();
     private readonly EventHistory? _history;
     private readonly DateTimeOffset _startedAt;
+    private readonly DropReporter _ingressDrops;
     private Listener[] _listeners = [];
     private long _nextListenerId;
     private long _retiredDelivered;
@@ -64,13 +65,14 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         TimeProvider = options.TimeProvider ?? TimeProvider.System;
         _shutdownTimeout = options.ShutdownTimeout;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _ingressDrops = new DropReporter(TimeProvider, (dropped, total) => Log.IngressDropped(_logger, InstanceId, dropped, total, options.IngressCapacity, options.IngressOverflowPolicy));
         _ingress = Channel.CreateBounded<WebSocketEvent>(
             new BoundedChannelOptions(options.IngressCapacity)
             {
                 FullMode = options.IngressOverflowPolicy.ToChannelMode(),
                 SingleReader = true,
             },
-            _ => Interlocked.Increment(ref _ingressDropped));
+            _ => _ingressDrops.Add());
         // Compared with the creation time inside event ids, which Guid.CreateVersion7 takes from the system clock in whole ms.
         var now = TimeProvider.System.GetUtcNow();
         _startedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
@@ -326,7 +328,7 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         lock (_gate)
         {
             var delivered = _retiredDelivered;
-            var dropped = _retiredDropped + Volatile.Read(ref _ingressDropped);
+            var dropped = _retiredDropped + Volatile.Read(ref _ingressDropped) + _ingressDrops.Total;
             var errors = _retiredErrors;
             var listeners = new List<ListenerMetrics>(_registry.Count);
             foreach (var listener in _registry.Values)
@@ -387,6 +389,7 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         }
         finally
         {
+            _ingressDrops.Complete();
             _instruments.Dispose();
             _disposed.TrySetResult();
         }
@@ -406,7 +409,7 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         lock (_gate)
         {
             ThrowIfDisposed();
-            var listener = new Listener(++_nextListenerId, options, types, syncHandler, asyncHandler, _logger);
+            var listener = new Listener(++_nextListenerId, options, types, syncHandler, asyncHandler, _logger, TimeProvider);
             _registry.Add(listener.Id, listener);
             _listeners = [.. _listeners, listener];
             listener.Start(RunListenerAsync);

@@ -22,8 +22,8 @@ internal sealed class Listener
     private readonly ILogger _logger;
     private readonly OverflowPolicy _policy;
     private readonly TaskCompletionSource? _pullEnded;
+    private readonly DropReporter _drops;
     private PaddedCounter _loop;
-    private long _dropped;
     private long _errors;
 
     public Listener(
@@ -32,7 +32,8 @@ internal sealed class Listener
         EventTypeFilter? types,
         Action<WebSocketEvent>? syncHandler,
         Func<WebSocketEvent, CancellationToken, ValueTask>? asyncHandler,
-        ILogger logger)
+        ILogger logger,
+        TimeProvider time)
     {
         Id = id;
         Name = options.Name;
@@ -45,6 +46,7 @@ internal sealed class Listener
         _pullEnded = syncHandler is null && asyncHandler is null
             ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
             : null;
+        _drops = new DropReporter(time, (dropped, total) => Log.ListenerDropped(_logger, Id, Name, dropped, total, options.Capacity, _policy));
         _queue = Channel.CreateBounded<WebSocketEvent>(
             new BoundedChannelOptions(options.Capacity)
             {
@@ -52,12 +54,12 @@ internal sealed class Listener
                 SingleReader = true,
                 SingleWriter = true,
             },
-            _ => Interlocked.Increment(ref _dropped));
+            _ => _drops.Add());
     }
 
     public long Id { get; }
 
-    public long Dropped => Volatile.Read(ref _dropped);
+    public long Dropped => _drops.Total;
 
     public int Pending => _queue.Reader.Count;
 
@@ -124,12 +126,22 @@ internal sealed class Listener
         Id,
         Name,
         Volatile.Read(ref _loop.Value),
-        Volatile.Read(ref _dropped),
+        _drops.Total,
         _queue.Reader.Count,
         Volatile.Read(ref _errors));
 
     /// <summary>Delivers until the queue is completed and drained; for a pull listener, until its consumer ends.</summary>
-    public Task RunAsync(CancellationToken abort) => _pullEnded?.Task ?? RunLoopAsync(abort);
+    public async Task RunAsync(CancellationToken abort)
+    {
+        try
+        {
+            await (_pullEnded?.Task ?? RunLoopAsync(abort)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _drops.Complete();
+        }
+    }
 
     /// <summary>For a pull listener's consumer: waits until an event is queued or the queue is completed.</summary>
     public ValueTask<bool> WaitToTakeAsync(CancellationToken cancellationToken) => _queue.Reader.WaitToReadAsync(cancellationToken);
@@ -162,17 +174,14 @@ internal sealed class Listener
     /// <summary>For a pull listener's consumer: it has stopped; what is still queued is counted as dropped.</summary>
     public void EndPull()
     {
-        while (_queue.Reader.TryRead(out _))
-        {
-            Interlocked.Increment(ref _dropped);
-        }
-
+        DropRemaining(0);
         _pullEnded!.TrySetResult();
     }
 
     private async Task RunLoopAsync(CancellationToken abort)
     {
         var reader = _queue.Reader;
+        var abandoned = 0;
         try
         {
             // No token here (a cancellable wait allocates per wake-up): the dispatcher completes this queue when it stops,
@@ -183,7 +192,7 @@ internal sealed class Listener
                 {
                     if (abort.IsCancellationRequested || Interlocked.CompareExchange(ref _loop.State, Running, Idle) != Idle)
                     {
-                        Interlocked.Increment(ref _dropped);
+                        abandoned = 1;
                         return;
                     }
 
@@ -207,14 +216,27 @@ internal sealed class Listener
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
-            // Shutdown gave up waiting; what is still queued is counted below.
+            // Shutdown gave up waiting for the handler, which was cancelled: its event is lost with what is still queued.
+            abandoned = 1;
         }
         finally
         {
-            while (reader.TryRead(out _))
-            {
-                Interlocked.Increment(ref _dropped);
-            }
+            DropRemaining(abandoned);
+        }
+    }
+
+    /// <summary>Counts what is still queued, and events already taken but not handled, as dropped, in one report.</summary>
+    private void DropRemaining(long taken)
+    {
+        var count = taken;
+        while (_queue.Reader.TryRead(out _))
+        {
+            count++;
+        }
+
+        if (count > 0)
+        {
+            _drops.Add(count);
         }
     }
 
@@ -240,7 +262,7 @@ internal sealed class Listener
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
-            Interlocked.Increment(ref _dropped);
+            // Shutdown cancelled the handler: not a failure of it; the loop counts the event as dropped.
             throw;
         }
         catch (Exception ex)

@@ -3,8 +3,14 @@ namespace EventManager;
 /// <summary>How a listener receives events: its queue and its filters.</summary>
 public sealed class ListenerOptions
 {
-    /// <summary>The default of <see cref="Capacity"/>.</summary>
-    public const int DefaultCapacity = 1024;
+    /// <summary>
+    /// The default of <see cref="Capacity"/>: as many events as the manager's default ingress queue holds
+    /// (<see cref="EventManagerOptions.DefaultIngressCapacity"/>), so a handler that keeps up on average never loses events of a
+    /// burst the ingress accepted, even when it is descheduled for milliseconds while the dispatcher runs on. The queue's
+    /// storage grows only as it fills: a listener that keeps up holds a few slots; one that falls a whole queue behind holds
+    /// 512 KiB of references (kept until it is removed) and keeps up to that many events alive.
+    /// </summary>
+    public const int DefaultCapacity = EventManagerOptions.DefaultIngressCapacity;
 
     /// <summary>The largest accepted <see cref="Capacity"/>.</summary>
     public const int MaxCapacity = 1 << 24;

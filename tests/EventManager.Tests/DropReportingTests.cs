@@ -1,0 +1,106 @@
+using EventManager.Tests.Support;
+using Microsoft.Extensions.Logging;
+
+namespace EventManager.Tests;
+
+public class DropReportingTests
+{
+    private const int ListenerDroppedEvent = 12;
+    private const int IngressDroppedEvent = 13;
+
+    [Test]
+    public async Task ListenerQueueOverflows_FirstDropAtOnceThenASummaryASecondLater_WarningsCountEveryDrop()
+    {
+        var time = new ManualTimeProvider();
+        var logger = new CapturingLogger<WebSocketEventManager>();
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time }, logger);
+        using var gate = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(
+            _ =>
+            {
+                entered.TrySetResult();
+                gate.Wait();
+            },
+            new ListenerOptions { Capacity = 1, Name = "stuck" });
+        try
+        {
+            manager.Publish(Events.Custom());
+            await Eventually.Within(entered.Task, "the handler holds the first event");
+            for (var i = 0; i < 11; i++)
+            {
+                manager.Publish(Events.Custom());
+            }
+
+            await Eventually.Until(() => manager.GetMetrics().Dropped == 10, "ten events were dropped");
+            Assert.That(Warnings(logger, ListenerDroppedEvent), Is.EqualTo(new[] { "dropped 1 events, 1 in all" }), "the first drop is reported at once");
+
+            time.Advance(DropReporterInterval);
+            Assert.That(Warnings(logger, ListenerDroppedEvent), Is.EqualTo(new[] { "dropped 1 events, 1 in all", "dropped 9 events, 10 in all" }));
+
+            time.Advance(DropReporterInterval);
+            Assert.That(Warnings(logger, ListenerDroppedEvent), Has.Length.EqualTo(2), "a quiet second adds no line");
+            Assert.That(logger.Entries.Single(e => e.EventId.Id == ListenerDroppedEvent && e.Message.Contains("dropped 9", StringComparison.Ordinal)).Message, Does.Contain("(stuck)"));
+        }
+        finally
+        {
+            gate.Set();
+        }
+    }
+
+    [Test]
+    public async Task ListenerRemovedWithEventsQueued_TheirDropIsLogged()
+    {
+        var logger = new CapturingLogger<WebSocketEventManager>();
+        await using var manager = new WebSocketEventManager(null, logger);
+        using var gate = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var id = manager.AddListener(_ =>
+        {
+            entered.TrySetResult();
+            gate.Wait();
+        });
+        manager.Publish(Events.Custom());
+        await Eventually.Within(entered.Task, "the handler holds the first event");
+        for (var i = 0; i < 5; i++)
+        {
+            manager.Publish(Events.Custom());
+        }
+
+        await Eventually.Until(() => manager.GetMetrics().Listeners[0].Pending == 5, "five events are queued");
+        manager.RemoveListener(id);
+        gate.Set();
+
+        await Eventually.Until(() => Warnings(logger, ListenerDroppedEvent).Length == 1, "the drop was logged");
+        Assert.That(Warnings(logger, ListenerDroppedEvent), Is.EqualTo(new[] { "dropped 5 events, 5 in all" }));
+    }
+
+    [Test]
+    public async Task IngressOverflowsUnderADropPolicy_TheDropIsLogged()
+    {
+        var logger = new CapturingLogger<WebSocketEventManager>();
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 2, IngressOverflowPolicy = OverflowPolicy.DropNewest }, logger);
+        var stall = await StalledDispatcher.StallAsync(manager);
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                manager.Publish(Events.Custom());
+            }
+
+            Assert.That(manager.GetMetrics().Dropped, Is.EqualTo(3));
+            Assert.That(Warnings(logger, IngressDroppedEvent), Is.EqualTo(new[] { "dropped 1 published events, 1 in all" }));
+        }
+        finally
+        {
+            stall.Release();
+        }
+    }
+
+    private static TimeSpan DropReporterInterval => TimeSpan.FromSeconds(1);
+
+    private static string[] Warnings(CapturingLogger<WebSocketEventManager> logger, int eventId) =>
+        [.. logger.Entries
+            .Where(e => e.EventId.Id == eventId && e.Level == LogLevel.Warning)
+            .Select(e => System.Text.RegularExpressions.Regex.Match(e.Message, @"dropped \d+ (published )?events, \d+ in all").Value)];
+}

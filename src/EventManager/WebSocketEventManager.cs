@@ -168,11 +168,8 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         Sentiment? sentiment = null,
         IReadOnlyDictionary<string, object?>? metadata = null)
     {
-        var evt = new AgentMessageEvent(agentId, agentType, message, sentiment, EventData.FromObject(metadata, nameof(metadata)))
-        {
-            Timestamp = TimeProvider.GetUtcNow(),
-        };
-        Publish(evt);
+        var evt = new AgentMessageEvent(agentId, agentType, message, sentiment, EventData.FromObject(metadata, nameof(metadata)));
+        Publish(Stamped(evt));
         return evt;
     }
 
@@ -195,11 +192,8 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
             ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
         }
 
-        var evt = new NetworkUpdateEvent(connections, communicationStats, eventType, details is null ? null : EventData.FromObject(details, nameof(details)))
-        {
-            Timestamp = TimeProvider.GetUtcNow(),
-        };
-        Publish(evt);
+        var evt = new NetworkUpdateEvent(connections, communicationStats, eventType, details is null ? null : EventData.FromObject(details, nameof(details)));
+        Publish(Stamped(evt));
         return evt;
     }
 
@@ -219,11 +213,8 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         int errorCount,
         IReadOnlyDictionary<string, object?>? metadata = null)
     {
-        var evt = new SystemStatusEvent(healthStatus, performanceMetrics, activeAgents, errorCount, EventData.FromObject(metadata, nameof(metadata)))
-        {
-            Timestamp = TimeProvider.GetUtcNow(),
-        };
-        Publish(evt);
+        var evt = new SystemStatusEvent(healthStatus, performanceMetrics, activeAgents, errorCount, EventData.FromObject(metadata, nameof(metadata)));
+        Publish(Stamped(evt));
         return evt;
     }
 
@@ -545,6 +536,17 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
             evt.ReleaseClaim();
             throw;
         }
+    }
+
+    /// <summary>Gives an event made by a <c>Broadcast</c> method this manager's time; it already has the system clock's.</summary>
+    private WebSocketEvent Stamped(WebSocketEvent evt)
+    {
+        if (!ReferenceEquals(TimeProvider, TimeProvider.System))
+        {
+            evt.SetTimestamp(TimeProvider.GetUtcNow());
+        }
+
+        return evt;
     }
 
     private void Claim(WebSocketEvent evt)

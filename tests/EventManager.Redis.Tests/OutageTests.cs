@@ -137,6 +137,8 @@ public sealed class OutageTests
             manager.BroadcastAgentMessage("agent", "kind", "unsent");
         }
 
+        // Stopping removes the mirror's listener: events the dispatcher had not handed to it yet would never be the mirror's.
+        await Eventually.Until(() => manager.GetMetrics().Listeners.Sum(l => l.Delivered + l.Pending) == 20, "the mirror's listener has every event");
         await Eventually.Within(mirror.DisposeAsync().AsTask(), "the mirror to stop", TimeSpan.FromSeconds(10));
 
         var metrics = mirror.GetMetrics();

@@ -263,6 +263,36 @@ public class SerializationTests
     }
 
     [Test]
+    public void FromObject_MixedValues_ReadBackAsADictionaryOfTheSameJson()
+    {
+        var fields = EventData.FromObject(new Dictionary<string, object?>
+        {
+            ["text"] = "a <b>",
+            ["count"] = 3,
+            ["big"] = 1L << 40,
+            ["ratio"] = 0.25,
+            ["flag"] = true,
+            ["none"] = null,
+            ["nested"] = new { inner_value = new[] { 1, 2 } },
+            ["element"] = JsonDocument.Parse("""{"x":[true]}""").RootElement,
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(fields, Has.Count.EqualTo(8));
+            Assert.That(fields["text"].GetString(), Is.EqualTo("a <b>"));
+            Assert.That(fields["count"].GetInt32(), Is.EqualTo(3));
+            Assert.That(fields["big"].GetInt64(), Is.EqualTo(1L << 40));
+            Assert.That(fields["ratio"].GetDouble(), Is.EqualTo(0.25));
+            Assert.That(fields["flag"].GetBoolean(), Is.True);
+            Assert.That(fields["none"].ValueKind, Is.EqualTo(JsonValueKind.Null));
+            Assert.That(fields["nested"].GetRawText(), Is.EqualTo("""{"inner_value":[1,2]}"""));
+            Assert.That(fields["element"].GetRawText(), Is.EqualTo("""{"x":[true]}"""));
+            Assert.That(fields.Keys, Is.EqualTo(new[] { "text", "count", "big", "ratio", "flag", "none", "nested", "element" }));
+        });
+    }
+
+    [Test]
     public void With_CopiesContentUnderANewEventId()
     {
         var original = Agent();

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Collections.ObjectModel;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EventManager.Serialization;
@@ -19,6 +18,8 @@ public static class EventData
         MaxDepth = 64,
     };
 
+    private static readonly JsonElement NullElement = JsonSerializer.Deserialize("null"u8, EventJsonContext.Default.JsonElement);
+
     /// <summary>
     /// Converts a dictionary of values (strings, numbers, booleans, dates, lists, nested dictionaries, <see cref="JsonElement"/>,
     /// or plain objects, whose properties are written in snake_case) to JSON fields.
@@ -34,18 +35,32 @@ public static class EventData
             return Empty;
         }
 
-        var result = new Dictionary<string, JsonElement>(values.Count, StringComparer.Ordinal);
-        foreach (var (key, value) in values)
+        // Written straight to the UTF-8 JSON that sockets and the Redis mirror send, with no JsonElement in between.
+        var scratch = Utf8Scratch.Take();
+        try
         {
-            if (key is null)
+            var writer = scratch.Writer;
+            writer.WriteStartObject();
+            var count = 0;
+            foreach (var (key, value) in values)
             {
-                throw new ArgumentException("A key must not be null.", paramName);
+                if (key is null)
+                {
+                    throw new ArgumentException("A key must not be null.", paramName);
+                }
+
+                writer.WritePropertyName(key);
+                WriteValue(writer, value, paramName, key);
+                count++;
             }
 
-            result[key] = ToElement(value, paramName, key);
+            writer.WriteEndObject();
+            return new JsonFields(scratch.ToArray(), count);
         }
-
-        return new OwnedFields(result);
+        finally
+        {
+            scratch.Return();
+        }
     }
 
     /// <summary>Converts any value to a detached <see cref="JsonElement"/>.</summary>
@@ -53,26 +68,85 @@ public static class EventData
     /// <param name="paramName">The parameter name reported if the value cannot be serialised.</param>
     /// <returns>The JSON value.</returns>
     /// <exception cref="ArgumentException">The value cannot be serialised.</exception>
-    public static JsonElement ToElement(object? value, string paramName = "value") => ToElement(value, paramName, key: null);
+    public static JsonElement ToElement(object? value, string paramName = "value") =>
+        JsonSerializer.Deserialize(ToUtf8(value, paramName), EventJsonContext.Default.JsonElement);
+
+    /// <summary>Serialises any value to UTF-8 JSON, reporting a value that cannot be serialised as an argument error.</summary>
+    internal static byte[] ToUtf8(object? value, string paramName)
+    {
+        var scratch = Utf8Scratch.Take();
+        try
+        {
+            WriteValue(scratch.Writer, value, paramName, key: null);
+            return scratch.ToArray();
+        }
+        finally
+        {
+            scratch.Return();
+        }
+    }
 
     /// <summary>Detaches fields from the caller; fields this library built are immutable already and are kept as they are.</summary>
     internal static IReadOnlyDictionary<string, JsonElement> Copy(IReadOnlyDictionary<string, JsonElement>? values) => values switch
     {
         null or { Count: 0 } => Empty,
-        OwnedFields owned => owned,
-        _ => new OwnedFields(new Dictionary<string, JsonElement>(values, StringComparer.Ordinal)),
+        JsonFields owned => owned,
+        _ => new JsonFields(values.ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.Undefined ? NullElement : p.Value.Clone(), StringComparer.Ordinal)),
     };
 
-    private static JsonElement ToElement(object? value, string paramName, string? key)
+    /// <summary>Writes fields as one JSON object value.</summary>
+    internal static void WriteFields(Utf8JsonWriter writer, IReadOnlyDictionary<string, JsonElement> fields)
     {
-        if (value is JsonElement element)
+        if (fields is JsonFields json)
         {
-            return element.ValueKind == JsonValueKind.Undefined ? NullElement : element.Clone();
+            json.WriteTo(writer);
+            return;
+        }
+
+        writer.WriteStartObject();
+        foreach (var (key, value) in fields)
+        {
+            writer.WritePropertyName(key);
+            value.WriteTo(writer);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value, string paramName, string? key)
+    {
+        // The common scalars are written directly; anything else goes through the serializer.
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                return;
+            case string text:
+                writer.WriteStringValue(text);
+                return;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                return;
+            case int number:
+                writer.WriteNumberValue(number);
+                return;
+            case long number:
+                writer.WriteNumberValue(number);
+                return;
+            case double number when double.IsFinite(number):
+                writer.WriteNumberValue(number);
+                return;
+            case JsonElement { ValueKind: JsonValueKind.Undefined }:
+                writer.WriteNullValue();
+                return;
+            case JsonElement element:
+                element.WriteTo(writer);
+                return;
         }
 
         try
         {
-            return value is null ? NullElement : JsonSerializer.SerializeToElement(value, value.GetType(), ObjectOptions);
+            JsonSerializer.Serialize(writer, value, value.GetType(), ObjectOptions);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
@@ -80,9 +154,4 @@ public static class EventData
             throw new ArgumentException($"The value{where} cannot be serialised to JSON: {ex.Message}", paramName, ex);
         }
     }
-
-    private static JsonElement NullElement { get; } = JsonDocument.Parse("null").RootElement.Clone();
-
-    /// <summary>A read-only view of a dictionary that only this library holds, so nobody can change it after the fact.</summary>
-    internal sealed class OwnedFields(Dictionary<string, JsonElement> fields) : ReadOnlyDictionary<string, JsonElement>(fields);
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using EventManager.History;
 using EventManager.Serialization;
 
 namespace EventManager;
@@ -20,13 +21,6 @@ public abstract record WebSocketEvent
 {
     private const int Unclaimed = 0;
     private const int Claimed = 1;
-    private const int MaxRetainedBuffer = 64 * 1024;
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
 
     private DateTimeOffset _timestamp;
     private string _eventId;
@@ -41,8 +35,10 @@ public abstract record WebSocketEvent
     private protected WebSocketEvent(string eventType)
     {
         EventType = eventType;
-        _timestamp = TimeProvider.System.GetUtcNow();
-        _eventId = NewEventId();
+        // One clock read serves the timestamp and the time inside the id.
+        var now = TimeProvider.System.GetUtcNow();
+        _timestamp = now;
+        _eventId = EventIds.New(now);
     }
 
     /// <summary>
@@ -57,7 +53,7 @@ public abstract record WebSocketEvent
         _timestamp = original._timestamp;
         _sessionId = original._sessionId;
         _targetUserId = original._targetUserId;
-        _eventId = NewEventId();
+        _eventId = EventIds.New(TimeProvider.System.GetUtcNow());
     }
 
     /// <summary>The kind of event, such as <c>agent_message</c> or <c>session.connected</c>. Written as <c>event_type</c>.</summary>
@@ -125,7 +121,15 @@ public abstract record WebSocketEvent
     {
         if (Volatile.Read(ref _utf8Json) is null && Sequence == 0)
         {
-            return Encoding.UTF8.GetString(SerializeToThreadBuffer());
+            var scratch = Serialize();
+            try
+            {
+                return Encoding.UTF8.GetString(scratch.Written);
+            }
+            finally
+            {
+                scratch.Return();
+            }
         }
 
         return Encoding.UTF8.GetString(ToUtf8Json().Span);
@@ -144,7 +148,9 @@ public abstract record WebSocketEvent
             return cached;
         }
 
-        var bytes = SerializeToThreadBuffer().ToArray();
+        var scratch = Serialize();
+        var bytes = scratch.ToArray();
+        scratch.Return();
         return Sequence != 0 ? Interlocked.CompareExchange(ref _utf8Json, bytes, null) ?? bytes : bytes;
     }
 
@@ -242,6 +248,9 @@ public abstract record WebSocketEvent
         return true;
     }
 
+    /// <summary>Sets the timestamp of an event that a manager has just created for a <c>Broadcast</c> call, from its clock.</summary>
+    internal void SetTimestamp(DateTimeOffset timestamp) => _timestamp = timestamp.ToUniversalTime();
+
     /// <summary>Sets the envelope of an event that <see cref="Parse(string)"/> has just created and no one else has seen.</summary>
     internal void RestoreEnvelope(DateTimeOffset? timestamp, string? eventId, string? sessionId, string? targetUserId, string? originId, long sequence)
     {
@@ -253,24 +262,11 @@ public abstract record WebSocketEvent
         _sequence = sequence;
     }
 
-    private static string NewEventId() => Guid.CreateVersion7().ToString("N");
-
-    /// <summary>Writes the event into this thread's reusable buffer; the span is valid until the thread serialises again.</summary>
-    private ReadOnlySpan<byte> SerializeToThreadBuffer()
+    /// <summary>Writes the event into this thread's scratch buffer; the caller returns it.</summary>
+    private Utf8Scratch Serialize()
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
-        buffer.ResetWrittenCount();
-        var writer = t_writer ??= new Utf8JsonWriter(buffer, EventJson.WriterOptions);
-        writer.Reset(buffer);
-        WriteTo(writer);
-        writer.Flush();
-        if (buffer.Capacity > MaxRetainedBuffer)
-        {
-            // An unusually large event: keep its bytes for this call but do not pin that much memory to the thread.
-            t_buffer = null;
-            t_writer = null;
-        }
-
-        return buffer.WrittenSpan;
+        var scratch = Utf8Scratch.Take();
+        WriteTo(scratch.Writer);
+        return scratch;
     }
 }

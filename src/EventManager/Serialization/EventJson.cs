@@ -48,14 +48,8 @@ internal static class EventJson
 
     public static void WriteObject(Utf8JsonWriter writer, string name, IReadOnlyDictionary<string, JsonElement> values)
     {
-        writer.WriteStartObject(name);
-        foreach (var (key, value) in values)
-        {
-            writer.WritePropertyName(key);
-            value.WriteTo(writer);
-        }
-
-        writer.WriteEndObject();
+        writer.WritePropertyName(name);
+        EventData.WriteFields(writer, values);
     }
 
     public static WebSocketEvent Parse(ReadOnlyMemory<byte> utf8Json)
@@ -91,7 +85,7 @@ internal static class EventJson
                 AgentMessageEvent.Type => AgentMessageEvent.ReadData(RequiredObjectValue(data)),
                 NetworkUpdateEvent.Type => NetworkUpdateEvent.ReadData(RequiredObjectValue(data)),
                 SystemStatusEvent.Type => SystemStatusEvent.ReadData(RequiredObjectValue(data)),
-                _ => Construct(string.Empty, () => new CustomEvent(eventType, data.ValueKind == JsonValueKind.Undefined ? default : data.Clone())),
+                _ => Construct(string.Empty, () => new CustomEvent(eventType, data)),
             };
 
             return ApplyEnvelope(root, evt);
@@ -202,7 +196,7 @@ internal static class EventJson
             result[property.Name] = property.Value.Clone();
         }
 
-        return new EventData.OwnedFields(result);
+        return new JsonFields(result);
     }
 
     public static JsonElement RequiredProperty(JsonElement parent, string name, string path, JsonValueKind kind) =>

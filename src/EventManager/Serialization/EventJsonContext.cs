@@ -12,6 +12,7 @@ namespace EventManager.Serialization;
 [JsonSerializable(typeof(IReadOnlyList<NetworkConnection>))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, CommunicationStats>))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, double>))]
+[JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, JsonElement>))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, object>))]
 [JsonSerializable(typeof(Dictionary<string, object>))]

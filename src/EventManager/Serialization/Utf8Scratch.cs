@@ -1,0 +1,53 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace EventManager.Serialization;
+
+/// <summary>
+/// A reusable buffer and JSON writer per thread, so producing an event's bytes allocates only the bytes kept. Taken and
+/// given back around each use: a use nested inside another (a custom converter building an event) gets a fresh pair.
+/// </summary>
+internal sealed class Utf8Scratch
+{
+    private const int MaxRetainedBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static Utf8Scratch? t_cached;
+
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+
+    private Utf8Scratch() => Writer = new Utf8JsonWriter(_buffer, EventJson.WriterOptions);
+
+    public Utf8JsonWriter Writer { get; }
+
+    /// <summary>What was written since <see cref="Take"/>, once <see cref="Writer"/> is flushed; valid until <see cref="Return"/>.</summary>
+    public ReadOnlySpan<byte> Written
+    {
+        get
+        {
+            Writer.Flush();
+            return _buffer.WrittenSpan;
+        }
+    }
+
+    public static Utf8Scratch Take()
+    {
+        var scratch = t_cached ?? new Utf8Scratch();
+        t_cached = null;
+        scratch._buffer.ResetWrittenCount();
+        scratch.Writer.Reset(scratch._buffer);
+        return scratch;
+    }
+
+    /// <summary>Gives the pair back for the thread's next use, unless an unusually large value grew it.</summary>
+    public void Return()
+    {
+        if (_buffer.Capacity <= MaxRetainedBytes)
+        {
+            t_cached = this;
+        }
+    }
+
+    /// <summary>Copies what was written into a new array.</summary>
+    public byte[] ToArray() => Written.ToArray();
+}

@@ -52,6 +52,29 @@ public sealed class SlowClientTests
         Assert.That(server.Broadcaster.GetMetrics().ConnectedClients, Is.EqualTo(2), "the stalled client is still connected, losing only its own events");
     }
 
+    [Test]
+    public async Task ReadingClientBesideAStalledOne_DefaultOptionsAndAnUnpacedBurst_ReceivesEveryEventInOrder()
+    {
+        // As large as the default queue of a client: a burst of this size reaches a reading client whole, whatever its speed.
+        const int Burst = 60_000;
+        await using var server = await EventServer.StartAsync();
+        await using var stalled = await WsClient.ConnectAsync(server.WsUri("/ws/events"), read: false);
+        await using var reader = await WsClient.ConnectAsync(server.WsUri("/ws/events"));
+        await reader.NextAsync("connected");
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 2, "both clients are registered");
+
+        var accepted = 0;
+        for (var i = 0; i < Burst; i++)
+        {
+            accepted += server.Manager.TryPublish(CustomEvent.Create("load", new { n = i })) ? 1 : 0;
+        }
+
+        var received = (await reader.EventsAsync(Burst, TimeSpan.FromMinutes(1))).Select(e => e.GetProperty("data").GetProperty("n").GetInt32());
+        Assert.That(accepted, Is.EqualTo(Burst));
+        Assert.That(received, Is.EqualTo(Enumerable.Range(0, Burst)), "every event, once, in order");
+        Assert.That(server.Broadcaster.GetMetrics().ConnectedClients, Is.EqualTo(2), "the stalled client is still connected");
+    }
+
     private static int ReceivedCount(List<int> received)
     {
         lock (received)

@@ -85,4 +85,19 @@ public class MetricsTests
             Assert.That(seen.Keys, Does.Contain("eventmanager.listener.pending"));
         });
     }
+
+    [Test]
+    public async Task ToString_WithAListener_PrintsEachListenersFigures()
+    {
+        await using var manager = new WebSocketEventManager();
+        manager.AddListener(_ => { }, new ListenerOptions { Name = "printer" });
+        manager.Publish(Events.Custom());
+        await Eventually.Until(() => manager.GetMetrics().Delivered == 1, "delivered");
+
+        var text = manager.GetMetrics().ToString();
+
+        Assert.That(text, Does.Contain("Published = 1, Dispatched = 1, Delivered = 1, Dropped = 0"));
+        Assert.That(text, Does.Contain("Listeners = [ListenerMetrics { Id = 1, Name = printer, Delivered = 1, Dropped = 0, Pending = 0, Errors = 0 }]"));
+        Assert.That(text, Does.Not.Contain("System.Collections"));
+    }
 }

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace EventManager;
 
 /// <summary>
@@ -20,7 +23,18 @@ public sealed record EventManagerMetrics(
     long Rejected,
     long ListenerErrors,
     int QueueDepth,
-    IReadOnlyList<ListenerMetrics> Listeners);
+    IReadOnlyList<ListenerMetrics> Listeners)
+{
+    // The compiler's version prints the list's type name; this prints each listener's figures.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"Published = {Published}, Dispatched = {Dispatched}, Delivered = {Delivered}, Dropped = {Dropped}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"Rejected = {Rejected}, ListenerErrors = {ListenerErrors}, QueueDepth = {QueueDepth}, Listeners = [");
+        builder.AppendJoin(", ", Listeners);
+        builder.Append(']');
+        return true;
+    }
+}
 
 /// <summary>A snapshot of one listener's counters.</summary>
 /// <param name="Id">The id returned by <c>AddListener</c>.</param>

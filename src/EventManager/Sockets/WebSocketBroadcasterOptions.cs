@@ -3,8 +3,13 @@ namespace EventManager.Sockets;
 /// <summary>Settings of a <see cref="WebSocketBroadcaster"/>. Every property has a documented default; invalid values throw naming the property.</summary>
 public sealed class WebSocketBroadcasterOptions
 {
-    /// <summary>The default of <see cref="SendQueueCapacity"/>.</summary>
-    public const int DefaultSendQueueCapacity = 4096;
+    /// <summary>
+    /// The default of <see cref="SendQueueCapacity"/>: as many events as the manager's default ingress queue holds, so a burst
+    /// of that size reaches a reading client whole however fast it reads, and a stalled client beside it costs it nothing.
+    /// The queue's storage grows only as it fills: a client that keeps up holds a few slots; one that falls a whole queue
+    /// behind holds 512 KiB of references until it catches up or leaves (the events themselves are shared by all clients).
+    /// </summary>
+    public const int DefaultSendQueueCapacity = EventManagerOptions.DefaultIngressCapacity;
 
     /// <summary>The default of <see cref="MaxFrameBytes"/>: 64 KiB.</summary>
     public const int DefaultMaxFrameBytes = 64 * 1024;

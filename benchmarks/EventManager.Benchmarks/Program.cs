@@ -5,9 +5,9 @@ using EventManager.Benchmarks;
 using EventManager.Benchmarks.Redis;
 using EventManager.Benchmarks.Sockets;
 
-if (args is ["redis-report"])
+if (args is ["redis-report", ..])
 {
-    await RedisReport.RunAsync();
+    await RedisReport.RunAsync(full: args is not [_, "short"]);
     return;
 }
 
@@ -17,9 +17,9 @@ if (args is ["latency-report", ..])
     return;
 }
 
-if (args is ["socket-report"])
+if (args is ["socket-report", ..])
 {
-    await SocketReport.RunAsync();
+    await SocketReport.RunAsync(full: args is not [_, "short"]);
     return;
 }
 

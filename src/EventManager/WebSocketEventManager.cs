@@ -22,6 +22,7 @@ namespace EventManager;
 public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposable
 {
     private const int DispatchBatchSize = 64;
+    private const int YieldEveryBatches = 16;
 
     private static readonly ListenerOptions DefaultListenerOptions = new();
 
@@ -65,7 +66,8 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         TimeProvider = options.TimeProvider ?? TimeProvider.System;
         _shutdownTimeout = options.ShutdownTimeout;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _ingressDrops = new DropReporter(TimeProvider, (dropped, total) => Log.IngressDropped(_logger, InstanceId, dropped, total, options.IngressCapacity, options.IngressOverflowPolicy));
+        var (ingressCapacity, ingressPolicy) = (options.IngressCapacity, options.IngressOverflowPolicy);
+        _ingressDrops = new DropReporter(TimeProvider, (dropped, total) => Log.IngressDropped(_logger, InstanceId, dropped, total, ingressCapacity, ingressPolicy));
         _ingress = Channel.CreateBounded<WebSocketEvent>(
             new BoundedChannelOptions(options.IngressCapacity)
             {
@@ -434,6 +436,9 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         // Events are taken from the ingress in batches so the history and the listener list are read under the history lock
         // once per batch rather than once per event; a batch is only what is already queued, so nothing waits to fill one.
         var batch = new WebSocketEvent[DispatchBatchSize];
+        var count = 0;
+        var handed = 0;
+        var batches = 0;
         try
         {
             // No token here: a cancellable wait cannot reuse the channel's waiter and would allocate on every wake-up.
@@ -442,30 +447,16 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
             {
                 while (!token.IsCancellationRequested)
                 {
-                    var count = 0;
-                    while (count < batch.Length && reader.TryRead(out var evt))
-                    {
-                        var sequence = _sequence + 1;
-                        if (!evt.TryStamp(sequence, InstanceId))
-                        {
-                            Interlocked.Increment(ref _ingressDropped);
-                            Log.PublishedTwice(_logger, evt.EventId);
-                            continue;
-                        }
-
-                        _sequence = sequence;
-                        batch[count++] = evt;
-                    }
-
+                    count = TakeBatch(reader, batch);
                     if (count == 0)
                     {
                         break;
                     }
 
                     var listeners = Record(batch.AsSpan(0, count));
-                    for (var i = 0; i < count; i++)
+                    for (handed = 0; handed < count && !token.IsCancellationRequested; handed++)
                     {
-                        var evt = batch[i];
+                        var evt = batch[handed];
                         Volatile.Write(ref _dispatched, evt.Sequence);
                         foreach (var listener in listeners)
                         {
@@ -476,8 +467,14 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
                         }
                     }
 
-                    // Delivered events stay reachable only through the queues and the history, not through this buffer.
-                    Array.Clear(batch, 0, count);
+                    DropUnhanded(batch, ref count, handed);
+
+                    // Handler loops share the thread pool with this loop, which never waits while the ingress has events: give
+                    // up the thread now and then, so a pool short of threads (a handler blocking one) still runs the others.
+                    if (++batches % YieldEveryBatches == 0)
+                    {
+                        await Task.Yield();
+                    }
                 }
 
                 if (token.IsCancellationRequested)
@@ -492,6 +489,7 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         }
         finally
         {
+            DropUnhanded(batch, ref count, handed);
             while (reader.TryRead(out _))
             {
                 Interlocked.Increment(ref _ingressDropped);
@@ -505,6 +503,42 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
                 }
             }
         }
+    }
+
+    /// <summary>On the dispatcher: takes up to a batch of queued events and stamps them with the next sequence numbers.</summary>
+    private int TakeBatch(ChannelReader<WebSocketEvent> reader, WebSocketEvent[] batch)
+    {
+        var count = 0;
+        while (count < batch.Length && reader.TryRead(out var evt))
+        {
+            var sequence = _sequence + 1;
+            if (!evt.TryStamp(sequence, InstanceId))
+            {
+                Interlocked.Increment(ref _ingressDropped);
+                Log.PublishedTwice(_logger, evt.EventId);
+                continue;
+            }
+
+            _sequence = sequence;
+            batch[count++] = evt;
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// On the dispatcher, after a batch: events an aborted shutdown kept from some listeners are counted as dropped, and the
+    /// buffer lets go of the events, which stay reachable only through the queues and the history.
+    /// </summary>
+    private void DropUnhanded(WebSocketEvent[] batch, ref int count, int handed)
+    {
+        if (handed < count)
+        {
+            Interlocked.Add(ref _ingressDropped, count - handed);
+        }
+
+        Array.Clear(batch, 0, count);
+        count = 0;
     }
 
     private async Task DrainAsync()

@@ -154,6 +154,56 @@ public class HistoryTests
     }
 
     [Test]
+    public async Task Subscribe_WhileAPublisherWrapsASmallHistory_ReplayThenLiveIsOneContiguousRun()
+    {
+        const int Count = 50_000;
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { HistoryCapacity = 64 });
+        manager.Publish(Events.Custom());
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 1, "the first event was dispatched");
+        var publisher = Task.Run(() =>
+        {
+            for (var i = 1; i < Count; i++)
+            {
+                manager.Publish(Events.Custom());
+            }
+        });
+
+        // A recent id may be evicted before the subscription finds it; then that attempt says so, and the next one tries again.
+        EventSubscription? subscription = null;
+        WebSocketEvent? after = null;
+        for (var attempt = 0; attempt < 1000 && subscription is null; attempt++)
+        {
+            after = manager.GetHistory()[^1];
+            var candidate = manager.Subscribe(new ListenerOptions { Capacity = Count }, after.EventId);
+            if (candidate.Resume.Status == ResumeStatus.Recovered)
+            {
+                subscription = candidate;
+            }
+            else
+            {
+                Assert.That(candidate.Resume.Status, Is.EqualTo(ResumeStatus.HistoryExceeded));
+                await candidate.DisposeAsync();
+            }
+        }
+
+        Assert.That(subscription, Is.Not.Null, "some attempt found its event still kept");
+        await using (subscription)
+        {
+            await publisher;
+            var sequences = new List<long>();
+            while (sequences.Count < Count - after!.Sequence && await Eventually.Within(subscription!.WaitToReadAsync().AsTask(), "more events"))
+            {
+                while (subscription.TryRead(out var evt))
+                {
+                    sequences.Add(evt.Sequence);
+                }
+            }
+
+            Assert.That(sequences, Is.EqualTo(Enumerable.Range((int)after.Sequence + 1, Count - (int)after.Sequence).Select(s => (long)s)));
+        }
+    }
+
+    [Test]
     public async Task Subscribe_WithFilters_ReplaysOnlyWhatTheyAccept()
     {
         await using var manager = new WebSocketEventManager();

@@ -30,7 +30,7 @@ internal sealed class MirroredPair : IAsyncDisposable
     {
         var pair = new MirroredPair(new WebSocketEventManager(), new WebSocketEventManager());
         var channel = "bench:" + Guid.NewGuid().ToString("N");
-        pair.B.AddListener(pair.OnReceived, new ListenerOptions { Capacity = ListenerOptions.MaxCapacity });
+        pair.B.AddListener(pair.OnReceived);
         pair.MirrorA = await RedisEventMirror.StartAsync(pair.A, new RedisMirrorOptions { Configuration = configuration, Channel = channel });
         pair.MirrorB = await RedisEventMirror.StartAsync(pair.B, new RedisMirrorOptions { Configuration = configuration, Channel = channel });
         return pair;

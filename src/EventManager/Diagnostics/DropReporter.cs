@@ -42,6 +42,12 @@ internal sealed class DropReporter(TimeProvider time, DropReporter.Report report
             Flush();
             (_timer ??= time.CreateTimer(static s => ((DropReporter)s!).Summarise(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan))
                 .Change(Interval, Timeout.InfiniteTimeSpan);
+
+            // Completed while this arm was under way: the timer Complete may not have seen must not outlive the queue.
+            if (Volatile.Read(ref _state) == Completed)
+            {
+                _timer.Dispose();
+            }
         }
     }
 
@@ -59,7 +65,7 @@ internal sealed class DropReporter(TimeProvider time, DropReporter.Report report
 
             if (Interlocked.CompareExchange(ref _reported, total, reported) == reported)
             {
-                report(total - reported, total);
+                Write(total - reported, total);
                 return;
             }
         }
@@ -71,6 +77,19 @@ internal sealed class DropReporter(TimeProvider time, DropReporter.Report report
         Interlocked.Exchange(ref _state, Completed);
         Flush();
         _timer?.Dispose();
+    }
+
+    private void Write(long dropped, long total)
+    {
+        try
+        {
+            report(dropped, total);
+        }
+#pragma warning disable CA1031 // A logger that throws must not stop the dispatcher, a publisher or a timer thread; the count stays in the metrics.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private void Summarise()

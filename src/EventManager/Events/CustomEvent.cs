@@ -55,16 +55,7 @@ public sealed record CustomEvent : WebSocketEvent
     public static CustomEvent Create<T>(string eventType, T data, JsonTypeInfo<T> typeInfo)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
-        byte[] utf8;
-        try
-        {
-            utf8 = JsonSerializer.SerializeToUtf8Bytes(data, typeInfo);
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
-        {
-            throw new ArgumentException($"The data cannot be serialised to JSON: {ex.Message}", nameof(data), ex);
-        }
-
+        var utf8 = EventData.ToUtf8(data, typeInfo, nameof(data));
         return new CustomEvent(eventType, utf8);
     }
 
@@ -81,7 +72,7 @@ public sealed record CustomEvent : WebSocketEvent
 
     private StrongBox<JsonElement> ParseData()
     {
-        var parsed = new StrongBox<JsonElement>(JsonSerializer.Deserialize(_utf8Data, EventJsonContext.Default.JsonElement));
+        var parsed = new StrongBox<JsonElement>(EventData.Parse(_utf8Data));
         return Interlocked.CompareExchange(ref _data, parsed, null) ?? parsed;
     }
 

@@ -18,6 +18,8 @@ public static class EventData
         MaxDepth = 64,
     };
 
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 1000 };
+
     private static readonly JsonElement NullElement = JsonSerializer.Deserialize("null"u8, EventJsonContext.Default.JsonElement);
 
     /// <summary>
@@ -68,8 +70,34 @@ public static class EventData
     /// <param name="paramName">The parameter name reported if the value cannot be serialised.</param>
     /// <returns>The JSON value.</returns>
     /// <exception cref="ArgumentException">The value cannot be serialised.</exception>
-    public static JsonElement ToElement(object? value, string paramName = "value") =>
-        JsonSerializer.Deserialize(ToUtf8(value, paramName), EventJsonContext.Default.JsonElement);
+    public static JsonElement ToElement(object? value, string paramName = "value") => Parse(ToUtf8(value, paramName));
+
+    /// <summary>Reads JSON this library wrote into a detached element, as deep as the writer allows.</summary>
+    internal static JsonElement Parse(byte[] utf8)
+    {
+        using var document = JsonDocument.Parse(utf8, ParseOptions);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Serialises a value with a source-generated serializer, reporting a failure as an argument error.</summary>
+    internal static byte[] ToUtf8<T>(T value, JsonTypeInfo<T> typeInfo, string paramName)
+    {
+        var scratch = Utf8Scratch.Take();
+        try
+        {
+            // Into this library's writer, so the caller's writer options (indentation, encoder) do not reach the wire.
+            JsonSerializer.Serialize(scratch.Writer, value, typeInfo);
+            return scratch.ToArray();
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            throw new ArgumentException($"The value cannot be serialised to JSON: {ex.Message}", paramName, ex);
+        }
+        finally
+        {
+            scratch.Return();
+        }
+    }
 
     /// <summary>Serialises any value to UTF-8 JSON, reporting a value that cannot be serialised as an argument error.</summary>
     internal static byte[] ToUtf8(object? value, string paramName)

@@ -46,7 +46,8 @@ internal sealed class Listener
         _pullEnded = syncHandler is null && asyncHandler is null
             ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
             : null;
-        _drops = new DropReporter(time, (dropped, total) => Log.ListenerDropped(_logger, Id, Name, dropped, total, options.Capacity, _policy));
+        var capacity = options.Capacity;
+        _drops = new DropReporter(time, (dropped, total) => Log.ListenerDropped(_logger, Id, Name, dropped, total, capacity, _policy));
         _queue = Channel.CreateBounded<WebSocketEvent>(
             new BoundedChannelOptions(options.Capacity)
             {

@@ -68,7 +68,7 @@ internal sealed class JsonFields : IReadOnlyDictionary<string, JsonElement>
     private Dictionary<string, JsonElement> Parse()
     {
         var fields = new Dictionary<string, JsonElement>(Count, StringComparer.Ordinal);
-        var element = JsonSerializer.Deserialize(_utf8!, EventJsonContext.Default.JsonElement);
+        var element = EventData.Parse(_utf8!);
         foreach (var property in element.EnumerateObject())
         {
             fields[property.Name] = property.Value;

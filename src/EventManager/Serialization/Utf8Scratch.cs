@@ -16,7 +16,9 @@ internal sealed class Utf8Scratch
 
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
 
-    private Utf8Scratch() => Writer = new Utf8JsonWriter(_buffer, EventJson.WriterOptions);
+    // Validating: what is written here is kept and later written out raw, so a converter that writes malformed JSON must
+    // fail here, where the caller is told, rather than reach every client.
+    private Utf8Scratch() => Writer = new Utf8JsonWriter(_buffer);
 
     public Utf8JsonWriter Writer { get; }
 

@@ -22,7 +22,7 @@ namespace EventManager;
 public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposable
 {
     private const int DispatchBatchSize = 64;
-    private const int YieldEveryBatches = 16;
+    private const int YieldAfterEvents = 1024;
 
     private static readonly ListenerOptions DefaultListenerOptions = new();
 
@@ -438,13 +438,13 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         var batch = new WebSocketEvent[DispatchBatchSize];
         var count = 0;
         var handed = 0;
-        var batches = 0;
         try
         {
             // No token here: a cancellable wait cannot reuse the channel's waiter and would allocate on every wake-up.
             // Disposal completes the ingress first, which ends this wait.
             while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
+                var sinceWait = 0;
                 while (!token.IsCancellationRequested)
                 {
                     count = TakeBatch(reader, batch);
@@ -467,12 +467,15 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
                         }
                     }
 
+                    sinceWait += count;
                     DropUnhanded(batch, ref count, handed);
 
-                    // Handler loops share the thread pool with this loop, which never waits while the ingress has events: give
-                    // up the thread now and then, so a pool short of threads (a handler blocking one) still runs the others.
-                    if (++batches % YieldEveryBatches == 0)
+                    // Handler loops share the thread pool with this loop, which does not wait while the ingress has events:
+                    // after a long run without waiting it gives up its thread, so a pool short of threads (a handler blocking
+                    // one) still runs the others. Light traffic, where latency matters, never gets this far.
+                    if (sinceWait >= YieldAfterEvents)
                     {
+                        sinceWait = 0;
                         await Task.Yield();
                     }
                 }

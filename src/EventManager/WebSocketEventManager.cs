@@ -21,9 +21,6 @@ namespace EventManager;
 /// </remarks>
 public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposable
 {
-    private const int DispatchBatchSize = 64;
-    private const int YieldAfterEvents = 1024;
-
     private static readonly ListenerOptions DefaultListenerOptions = new();
 
     private readonly Channel<WebSocketEvent> _ingress;
@@ -152,72 +149,6 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         }
 
         return PublishSlowAsync(evt, cancellationToken);
-    }
-
-    /// <summary>Publishes an <c>agent_message</c> event stamped with the manager's clock.</summary>
-    /// <param name="agentId">The id of the agent that spoke; not empty.</param>
-    /// <param name="agentType">The kind of agent; not empty.</param>
-    /// <param name="message">The text of the message.</param>
-    /// <param name="sentiment">The sentiment; neutral when omitted.</param>
-    /// <param name="metadata">Further fields, any JSON-serialisable values.</param>
-    /// <returns>The published event.</returns>
-    /// <exception cref="ArgumentException">An argument is invalid; nothing is published.</exception>
-    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    public AgentMessageEvent BroadcastAgentMessage(
-        string agentId,
-        string agentType,
-        string message,
-        Sentiment? sentiment = null,
-        IReadOnlyDictionary<string, object?>? metadata = null)
-    {
-        var evt = new AgentMessageEvent(agentId, agentType, message, sentiment, EventData.FromObject(metadata, nameof(metadata)));
-        Publish(Stamped(evt));
-        return evt;
-    }
-
-    /// <summary>Publishes a <c>network_update</c> event stamped with the manager's clock.</summary>
-    /// <param name="connections">The connections of the network.</param>
-    /// <param name="communicationStats">Message counts by agent id.</param>
-    /// <param name="eventType">What changed, written as <c>data.event_type</c>; <see cref="NetworkUpdateEvent.DefaultUpdateType"/> when omitted.</param>
-    /// <param name="details">Further fields, any JSON-serialisable values.</param>
-    /// <returns>The published event.</returns>
-    /// <exception cref="ArgumentException">An argument is invalid; nothing is published.</exception>
-    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    public NetworkUpdateEvent BroadcastNetworkUpdate(
-        IReadOnlyList<NetworkConnection> connections,
-        IReadOnlyDictionary<string, CommunicationStats>? communicationStats = null,
-        string? eventType = null,
-        IReadOnlyDictionary<string, object?>? details = null)
-    {
-        if (eventType is not null)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
-        }
-
-        var evt = new NetworkUpdateEvent(connections, communicationStats, eventType, details is null ? null : EventData.FromObject(details, nameof(details)));
-        Publish(Stamped(evt));
-        return evt;
-    }
-
-    /// <summary>Publishes a <c>system_status</c> event stamped with the manager's clock.</summary>
-    /// <param name="healthStatus">The health.</param>
-    /// <param name="performanceMetrics">Figures by name, including <c>cpu_percent</c> and <c>memory_percent</c>.</param>
-    /// <param name="activeAgents">Agents currently active; not negative.</param>
-    /// <param name="errorCount">Errors counted; not negative.</param>
-    /// <param name="metadata">Further fields, any JSON-serialisable values.</param>
-    /// <returns>The published event.</returns>
-    /// <exception cref="ArgumentException">An argument is invalid; nothing is published.</exception>
-    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    public SystemStatusEvent BroadcastSystemStatus(
-        SystemHealthStatus healthStatus,
-        IReadOnlyDictionary<string, double> performanceMetrics,
-        int activeAgents,
-        int errorCount,
-        IReadOnlyDictionary<string, object?>? metadata = null)
-    {
-        var evt = new SystemStatusEvent(healthStatus, performanceMetrics, activeAgents, errorCount, EventData.FromObject(metadata, nameof(metadata)));
-        Publish(Stamped(evt));
-        return evt;
     }
 
     /// <summary>Registers a synchronous handler. It receives the events dispatched after it is registered.</summary>
@@ -428,134 +359,6 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         }
     }
 
-    private async Task DispatchAsync()
-    {
-        var reader = _ingress.Reader;
-        var token = _abort.Token;
-
-        // Events are taken from the ingress in batches so the history and the listener list are read under the history lock
-        // once per batch rather than once per event; a batch is only what is already queued, so nothing waits to fill one.
-        var batch = new WebSocketEvent[DispatchBatchSize];
-        var count = 0;
-        var handed = 0;
-        try
-        {
-            // No token here: a cancellable wait cannot reuse the channel's waiter and would allocate on every wake-up.
-            // Disposal completes the ingress first, which ends this wait.
-            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                var sinceWait = 0;
-                while (!token.IsCancellationRequested)
-                {
-                    count = TakeBatch(reader, batch);
-                    if (count == 0)
-                    {
-                        break;
-                    }
-
-                    var listeners = Record(batch.AsSpan(0, count));
-                    for (handed = 0; handed < count && !token.IsCancellationRequested; handed++)
-                    {
-                        var evt = batch[handed];
-                        Volatile.Write(ref _dispatched, evt.Sequence);
-                        foreach (var listener in listeners)
-                        {
-                            if (listener.Accepts(evt) && !listener.TryEnqueue(evt))
-                            {
-                                await listener.EnqueueAsync(evt, token).ConfigureAwait(false);
-                            }
-                        }
-                    }
-
-                    sinceWait += count;
-                    DropUnhanded(batch, ref count, handed);
-
-                    // Handler loops share the thread pool with this loop, which does not wait while the ingress has events:
-                    // after a long run without waiting it gives up its thread, so a pool short of threads (a handler blocking
-                    // one) still runs the others. Light traffic, where latency matters, never gets this far.
-                    if (sinceWait >= YieldAfterEvents)
-                    {
-                        sinceWait = 0;
-                        await Task.Yield();
-                    }
-                }
-
-                if (token.IsCancellationRequested)
-                {
-                    break;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // Shutdown gave up while a full Wait listener held the dispatcher.
-        }
-        finally
-        {
-            DropUnhanded(batch, ref count, handed);
-            while (reader.TryRead(out _))
-            {
-                Interlocked.Increment(ref _ingressDropped);
-            }
-
-            lock (_gate)
-            {
-                foreach (var listener in _registry.Values)
-                {
-                    listener.Complete();
-                }
-            }
-        }
-    }
-
-    /// <summary>On the dispatcher: takes up to a batch of queued events and stamps them with the next sequence numbers.</summary>
-    private int TakeBatch(ChannelReader<WebSocketEvent> reader, WebSocketEvent[] batch)
-    {
-        var count = 0;
-        while (count < batch.Length && reader.TryRead(out var evt))
-        {
-            var sequence = _sequence + 1;
-            if (!evt.TryStamp(sequence, InstanceId))
-            {
-                Interlocked.Increment(ref _ingressDropped);
-                Log.PublishedTwice(_logger, evt.EventId);
-                continue;
-            }
-
-            _sequence = sequence;
-            batch[count++] = evt;
-        }
-
-        return count;
-    }
-
-    /// <summary>
-    /// On the dispatcher, after a batch: events an aborted shutdown kept from some listeners are counted as dropped, and the
-    /// buffer lets go of the events, which stay reachable only through the queues and the history.
-    /// </summary>
-    private void DropUnhanded(WebSocketEvent[] batch, ref int count, int handed)
-    {
-        if (handed < count)
-        {
-            Interlocked.Add(ref _ingressDropped, count - handed);
-        }
-
-        Array.Clear(batch, 0, count);
-        count = 0;
-    }
-
-    private async Task DrainAsync()
-    {
-        await _dispatcher.ConfigureAwait(false);
-        Task[] loops;
-        lock (_gate)
-        {
-            loops = [.. _registry.Values.Select(l => l.Completion)];
-        }
-
-        await Task.WhenAll(loops).ConfigureAwait(false);
-    }
-
     private async ValueTask PublishSlowAsync(WebSocketEvent evt, CancellationToken cancellationToken)
     {
         try
@@ -573,17 +376,6 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
             evt.ReleaseClaim();
             throw;
         }
-    }
-
-    /// <summary>Gives an event made by a <c>Broadcast</c> method this manager's time; it already has the system clock's.</summary>
-    private WebSocketEvent Stamped(WebSocketEvent evt)
-    {
-        if (!ReferenceEquals(TimeProvider, TimeProvider.System))
-        {
-            evt.SetTimestamp(TimeProvider.GetUtcNow());
-        }
-
-        return evt;
     }
 
     private void Claim(WebSocketEvent evt)

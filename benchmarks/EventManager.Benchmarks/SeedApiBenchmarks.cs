@@ -32,26 +32,17 @@ public class SeedApiBenchmarks
     private WebSocketEventManager _manager = null!;
     private Channel<WebSocketEvent> _channel = null!;
     private Task _pump = null!;
-    private SemaphoreSlim _roundDone = null!;
-    private int _seen;
+    private RoundSignal _rounds = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _roundDone = new SemaphoreSlim(0);
+        _rounds = new RoundSignal(Round);
         _manager = new WebSocketEventManager();
-        _manager.AddListener(_ => Counted());
+        var seen = 0;
+        _manager.AddListener(_ => _rounds.Counted(ref seen));
         _channel = Channel.CreateBounded<WebSocketEvent>(new BoundedChannelOptions(EventManagerOptions.DefaultIngressCapacity) { SingleReader = true, SingleWriter = true });
-        _pump = Task.Run(async () =>
-        {
-            while (await _channel.Reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                while (_channel.Reader.TryRead(out _))
-                {
-                    Counted();
-                }
-            }
-        });
+        _pump = _rounds.Pump(_channel);
     }
 
     [GlobalCleanup]
@@ -60,6 +51,7 @@ public class SeedApiBenchmarks
         _manager.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _channel.Writer.Complete();
         _pump.GetAwaiter().GetResult();
+        _rounds.Dispose();
         var dropped = _manager.GetMetrics().Dropped;
         if (dropped != 0)
         {
@@ -111,15 +103,7 @@ public class SeedApiBenchmarks
                 publishOne();
             }
 
-            _roundDone.Wait();
-        }
-    }
-
-    private void Counted()
-    {
-        if (++_seen % Round == 0)
-        {
-            _roundDone.Release();
+            _rounds.Await(1);
         }
     }
 }

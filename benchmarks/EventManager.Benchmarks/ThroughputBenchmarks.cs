@@ -23,7 +23,7 @@ public class ThroughputBenchmarks
 
     private WebSocketEventManager _manager = null!;
     private WebSocketEvent[] _events = null!;
-    private SemaphoreSlim _roundDone = null!;
+    private RoundSignal _rounds = null!;
     private Channel<WebSocketEvent>[] _channels = null!;
     private Task[] _pumps = null!;
     private Channel<WebSocketEvent> _ingress = null!;
@@ -36,12 +36,12 @@ public class ThroughputBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _roundDone = new SemaphoreSlim(0);
+        _rounds = new RoundSignal(Round);
         _manager = new WebSocketEventManager();
         for (var i = 0; i < Listeners; i++)
         {
             var seen = 0;
-            _manager.AddListener(_ => Counted(ref seen));
+            _manager.AddListener(_ => _rounds.Counted(ref seen));
         }
 
         _channels = new Channel<WebSocketEvent>[Listeners];
@@ -49,7 +49,7 @@ public class ThroughputBenchmarks
         for (var i = 0; i < Listeners; i++)
         {
             _channels[i] = Channel.CreateBounded<WebSocketEvent>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
-            _pumps[i] = Pump(_channels[i]);
+            _pumps[i] = _rounds.Pump(_channels[i]);
         }
 
         _ingress = Channel.CreateBounded<WebSocketEvent>(new BoundedChannelOptions(Capacity) { SingleReader = true });
@@ -58,7 +58,7 @@ public class ThroughputBenchmarks
         for (var i = 0; i < Listeners; i++)
         {
             outlets[i] = Channel.CreateBounded<WebSocketEvent>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
-            _twoHopPumps[i] = Pump(outlets[i]);
+            _twoHopPumps[i] = _rounds.Pump(outlets[i]);
         }
 
         _twoHopPumps[Listeners] = Task.Run(async () =>
@@ -108,6 +108,7 @@ public class ThroughputBenchmarks
         _ingress.Writer.Complete();
         Task.WaitAll(_pumps);
         Task.WaitAll(_twoHopPumps);
+        _rounds.Dispose();
         if (dropped != 0)
         {
             throw new InvalidOperationException($"The manager dropped {dropped} events; every event must be delivered.");
@@ -132,7 +133,7 @@ public class ThroughputBenchmarks
                 }
             }
 
-            AwaitRound();
+            _rounds.Await(Listeners);
         }
     }
 
@@ -151,7 +152,7 @@ public class ThroughputBenchmarks
                 }
             }
 
-            AwaitRound();
+            _rounds.Await(Listeners);
         }
     }
 
@@ -167,35 +168,7 @@ public class ThroughputBenchmarks
                 _manager.Publish(evt);
             }
 
-            AwaitRound();
+            _rounds.Await(Listeners);
         }
     }
-
-    private void AwaitRound()
-    {
-        for (var i = 0; i < Listeners; i++)
-        {
-            _roundDone.Wait();
-        }
-    }
-
-    private void Counted(ref int seen)
-    {
-        if (++seen % Round == 0)
-        {
-            _roundDone.Release();
-        }
-    }
-
-    private Task Pump(Channel<WebSocketEvent> channel) => Task.Run(async () =>
-    {
-        var seen = 0;
-        while (await channel.Reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (channel.Reader.TryRead(out _))
-            {
-                Counted(ref seen);
-            }
-        }
-    });
 }

@@ -63,15 +63,17 @@ public class DefaultBurstTests
     [Test]
     public async Task Publish_BurstWithinTheDefaultQueueToAListenerThatPauses_DeliversEveryEvent()
     {
-        // Slower than the publisher during the burst, so the whole burst may wait in its queue: up to the default capacity, it fits.
+        // The listener pauses on its first event until the whole burst is published, so the burst waits in its queue: up to
+        // the default capacity, it fits.
         const int Count = 60_000;
         await using var manager = new WebSocketEventManager();
+        var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long received = 0;
         manager.AddListener(async (_, ct) =>
         {
-            if (++received % 1000 == 0)
+            if (++received == 1)
             {
-                await Task.Delay(1, ct);
+                await published.Task.WaitAsync(ct);
             }
         });
 
@@ -80,6 +82,7 @@ public class DefaultBurstTests
             manager.Publish(Events.Message());
         }
 
+        published.SetResult();
         await Eventually.Until(() => Volatile.Read(ref received) == Count, "the listener received every event");
         Assert.That(manager.GetMetrics().Dropped, Is.Zero);
     }

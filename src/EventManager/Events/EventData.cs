@@ -38,31 +38,23 @@ public static class EventData
         }
 
         // Written straight to the UTF-8 JSON that sockets and the Redis mirror send, with no JsonElement in between.
-        var scratch = Utf8Scratch.Take();
-        try
+        var utf8 = Utf8Scratch.ToArray((values, paramName), static (writer, state) =>
         {
-            var writer = scratch.Writer;
             writer.WriteStartObject();
-            var count = 0;
-            foreach (var (key, value) in values)
+            foreach (var (key, value) in state.values)
             {
                 if (key is null)
                 {
-                    throw new ArgumentException("A key must not be null.", paramName);
+                    throw new ArgumentException("A key must not be null.", state.paramName);
                 }
 
                 writer.WritePropertyName(key);
-                WriteValue(writer, value, paramName, key);
-                count++;
+                WriteValue(writer, value, state.paramName, key);
             }
 
             writer.WriteEndObject();
-            return new JsonFields(scratch.ToArray(), count);
-        }
-        finally
-        {
-            scratch.Return();
-        }
+        });
+        return new JsonFields(utf8, values.Count);
     }
 
     /// <summary>Converts any value to a detached <see cref="JsonElement"/>.</summary>
@@ -82,37 +74,20 @@ public static class EventData
     /// <summary>Serialises a value with a source-generated serializer, reporting a failure as an argument error.</summary>
     internal static byte[] ToUtf8<T>(T value, JsonTypeInfo<T> typeInfo, string paramName)
     {
-        var scratch = Utf8Scratch.Take();
         try
         {
             // Into this library's writer, so the caller's writer options (indentation, encoder) do not reach the wire.
-            JsonSerializer.Serialize(scratch.Writer, value, typeInfo);
-            return scratch.ToArray();
+            return Utf8Scratch.ToArray((value, typeInfo), static (writer, state) => JsonSerializer.Serialize(writer, state.value, state.typeInfo));
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
             throw new ArgumentException($"The value cannot be serialised to JSON: {ex.Message}", paramName, ex);
         }
-        finally
-        {
-            scratch.Return();
-        }
     }
 
     /// <summary>Serialises any value to UTF-8 JSON, reporting a value that cannot be serialised as an argument error.</summary>
-    internal static byte[] ToUtf8(object? value, string paramName)
-    {
-        var scratch = Utf8Scratch.Take();
-        try
-        {
-            WriteValue(scratch.Writer, value, paramName, key: null);
-            return scratch.ToArray();
-        }
-        finally
-        {
-            scratch.Return();
-        }
-    }
+    internal static byte[] ToUtf8(object? value, string paramName) =>
+        Utf8Scratch.ToArray((value, paramName), static (writer, state) => WriteValue(writer, state.value, state.paramName, key: null));
 
     /// <summary>Detaches fields from the caller; fields this library built are immutable already and are kept as they are.</summary>
     internal static IReadOnlyDictionary<string, JsonElement> Copy(IReadOnlyDictionary<string, JsonElement>? values) => values switch
@@ -125,9 +100,10 @@ public static class EventData
     /// <summary>Writes fields as one JSON object value.</summary>
     internal static void WriteFields(Utf8JsonWriter writer, IReadOnlyDictionary<string, JsonElement> fields)
     {
-        if (fields is JsonFields json)
+        if (fields is JsonFields { Utf8: { } utf8 })
         {
-            json.WriteTo(writer);
+            // Written by this library's validating writer, so it goes out as it is.
+            writer.WriteRawValue(utf8, skipInputValidation: true);
             return;
         }
 

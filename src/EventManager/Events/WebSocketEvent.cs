@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using EventManager.History;
@@ -121,9 +120,10 @@ public abstract record WebSocketEvent
     {
         if (Volatile.Read(ref _utf8Json) is null && Sequence == 0)
         {
-            var scratch = Serialize();
+            var scratch = Utf8Scratch.Take();
             try
             {
+                WriteTo(scratch.Writer);
                 return Encoding.UTF8.GetString(scratch.Written);
             }
             finally
@@ -148,9 +148,7 @@ public abstract record WebSocketEvent
             return cached;
         }
 
-        var scratch = Serialize();
-        var bytes = scratch.ToArray();
-        scratch.Return();
+        var bytes = Utf8Scratch.ToArray(this, static (writer, evt) => evt.WriteTo(writer));
         return Sequence != 0 ? Interlocked.CompareExchange(ref _utf8Json, bytes, null) ?? bytes : bytes;
     }
 
@@ -260,13 +258,5 @@ public abstract record WebSocketEvent
         _targetUserId = string.IsNullOrEmpty(targetUserId) ? null : targetUserId;
         _originId = string.IsNullOrEmpty(originId) ? null : originId;
         _sequence = sequence;
-    }
-
-    /// <summary>Writes the event into this thread's scratch buffer; the caller returns it.</summary>
-    private Utf8Scratch Serialize()
-    {
-        var scratch = Utf8Scratch.Take();
-        WriteTo(scratch.Writer);
-        return scratch;
     }
 }

@@ -7,7 +7,8 @@ namespace EventManager.Serialization;
 /// <summary>
 /// The further fields of an event (metadata, details) as one immutable JSON object. Fields built from .NET values are kept
 /// as the UTF-8 bytes they were serialised to, which is what a socket or the Redis mirror writes, and become a dictionary
-/// only if someone reads them as one; fields read from JSON arrive as a dictionary.
+/// only if someone reads them as one; fields read from JSON arrive as a dictionary. <see cref="EventData.WriteFields"/>
+/// writes either form.
 /// </summary>
 internal sealed class JsonFields : IReadOnlyDictionary<string, JsonElement>
 {
@@ -30,6 +31,9 @@ internal sealed class JsonFields : IReadOnlyDictionary<string, JsonElement>
 
     public int Count { get; }
 
+    /// <summary>The fields as the UTF-8 JSON object they were serialised to, or <see langword="null"/> for fields read from JSON.</summary>
+    public byte[]? Utf8 => _utf8;
+
     public IEnumerable<string> Keys => Fields.Keys;
 
     public IEnumerable<JsonElement> Values => Fields.Values;
@@ -45,25 +49,6 @@ internal sealed class JsonFields : IReadOnlyDictionary<string, JsonElement>
     public IEnumerator<KeyValuePair<string, JsonElement>> GetEnumerator() => Fields.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-
-    /// <summary>Writes the fields as one JSON object value.</summary>
-    public void WriteTo(Utf8JsonWriter writer)
-    {
-        if (_utf8 is not null)
-        {
-            writer.WriteRawValue(_utf8, skipInputValidation: true);
-            return;
-        }
-
-        writer.WriteStartObject();
-        foreach (var (key, value) in _fields!)
-        {
-            writer.WritePropertyName(key);
-            value.WriteTo(writer);
-        }
-
-        writer.WriteEndObject();
-    }
 
     private Dictionary<string, JsonElement> Parse()
     {

@@ -50,6 +50,19 @@ internal sealed class Utf8Scratch
         }
     }
 
-    /// <summary>Copies what was written into a new array.</summary>
-    public byte[] ToArray() => Written.ToArray();
+    /// <summary>Runs <paramref name="write"/> on this thread's writer and returns what it wrote, as a new array.</summary>
+    /// <remarks>A static lambda and a state struct keep the call free of allocations but the array itself.</remarks>
+    public static byte[] ToArray<TState>(TState state, Action<Utf8JsonWriter, TState> write)
+    {
+        var scratch = Take();
+        try
+        {
+            write(scratch.Writer, state);
+            return scratch.Written.ToArray();
+        }
+        finally
+        {
+            scratch.Return();
+        }
+    }
 }

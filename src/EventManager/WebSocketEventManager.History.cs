@@ -8,43 +8,47 @@ public sealed partial class WebSocketEventManager
 {
     /// <summary>
     /// Subscribes as a pull listener that starts right after the event with id <paramref name="afterEventId"/>: the kept
-    /// events after it that the filters select are queued first, then live events follow, with no gap and no duplicate
+    /// events after it that the filters select are read first, then live events follow, with no gap and no duplicate
     /// between them. <see cref="EventSubscription.Resume"/> says whether that worked; when it did not (the event is older than
-    /// the history, from another epoch, or unknown) the subscription starts live.
+    /// the history, from another epoch, or unknown) the subscription starts live. <see cref="EventSubscription.Position"/> of
+    /// any subscription is an id to resume from later, even before it has read an event.
     /// </summary>
-    /// <param name="options">Queue and filters; defaults when <see langword="null"/>. The queue grows by the number of events replayed.</param>
-    /// <param name="afterEventId">The id of the last event the consumer has, or <see langword="null"/> to start live.</param>
+    /// <param name="options">Queue and filters; defaults when <see langword="null"/>. The replayed events are held beside the queue, not in it.</param>
+    /// <param name="afterEventId">
+    /// The id of the last event the consumer has, or an earlier subscription's <see cref="EventSubscription.Position"/>, or
+    /// <see langword="null"/> to start live.
+    /// </param>
     /// <returns>The subscription.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
     public EventSubscription Subscribe(ListenerOptions? options, string? afterEventId)
     {
-        if (afterEventId is null)
+        if (afterEventId is not null)
         {
-            return new EventSubscription(this, Register(null, null, options), ResumeResult.Live, _abort.Token);
+            ArgumentException.ThrowIfNullOrWhiteSpace(afterEventId);
         }
 
-        options ??= DefaultListenerOptions;
-        options.Validate();
-        ArgumentException.ThrowIfNullOrWhiteSpace(afterEventId);
-        var candidate = FindWithoutLock(afterEventId, out var scannedTo);
+        long scannedTo = 0;
+        var candidate = afterEventId is null ? 0 : FindWithoutLock(afterEventId, out scannedTo);
+        List<WebSocketEvent>? replay = null;
+        Listener listener;
+        ResumeResult result;
+        string? position;
         lock (_historyGate)
         {
             // The dispatcher appends to the history and reads the listeners under this lock, so every event is either in the
-            // replay below or delivered live to the new listener, never both and never neither.
-            var result = Lookup(afterEventId, candidate, scannedTo, out var replay);
-            var listener = Register(null, null, options.WithCapacity((int)Math.Min(ListenerOptions.MaxCapacity, (long)options.Capacity + replay.Count)));
-            var replayed = 0;
-            foreach (var evt in replay)
-            {
-                if (listener.Accepts(evt) && listener.TryEnqueue(evt))
-                {
-                    replayed++;
-                }
-            }
-
-            return new EventSubscription(this, listener, result with { Replayed = replayed }, _abort.Token);
+            // replay below or delivered live to the new listener, never both and never neither. Only the lookup and the
+            // registration happen here: the filters are user code and run after the lock is released.
+            result = afterEventId is null ? ResumeResult.Live : Lookup(afterEventId, candidate, scannedTo, out replay);
+            replay ??= [];
+            listener = Register(null, null, options);
+            position = result.Status == ResumeStatus.Recovered ? afterEventId
+                : _history is null ? null
+                : _history.NewestEventId ?? Epoch;
         }
+
+        var selected = replay.Count == 0 ? [] : replay.FindAll(listener.Accepts);
+        return new EventSubscription(this, listener, result with { Replayed = selected.Count }, selected, position, _abort.Token);
     }
 
     /// <summary>
@@ -116,6 +120,14 @@ public sealed partial class WebSocketEventManager
     /// <summary>Under the history lock: confirms or completes the unlocked scan and reads the events after the one found.</summary>
     private ResumeResult Lookup(string afterEventId, long candidate, long scannedTo, out List<WebSocketEvent> events)
     {
+        if (string.Equals(afterEventId, Epoch, StringComparison.Ordinal))
+        {
+            // The position of a subscription made before this stream's first event: everything, if nothing was evicted yet.
+            var whole = _history is not null && _history.HoldsStreamStart;
+            events = whole ? _history!.After(0) : [];
+            return new ResumeResult(whole ? ResumeStatus.Recovered : ResumeStatus.HistoryExceeded, afterEventId, events.Count);
+        }
+
         if (_history is not null)
         {
             var newer = _history.FindLatest(afterEventId, Math.Max(scannedTo, _history.First), _history.Next);

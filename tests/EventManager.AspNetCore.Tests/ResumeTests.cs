@@ -94,6 +94,85 @@ public sealed class ResumeTests
     }
 
     [Test]
+    public async Task Resume_UnderTheDisconnectPolicy_ReplaysWhatWasMissed()
+    {
+        await using var server = await EventServer.StartAsync(o => o.Broadcaster.SlowClientPolicy = SlowClientPolicy.Disconnect);
+        var seen = new CustomEvent("seen");
+        server.Manager.Publish(seen);
+        var missed = Enumerable.Range(0, 20).Select(i => CustomEvent.Create("missed", new { n = i })).ToList();
+        missed.ForEach(server.Manager.Publish);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 21, "the events were dispatched");
+
+        await using var client = await WsClient.ConnectAsync(server.WsUri($"/ws/events?batch_window_ms=0&last_event_id={seen.EventId}"));
+
+        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
+        Assert.That(resumed.GetProperty("replayed").GetInt32(), Is.EqualTo(20));
+        var replayed = await client.EventsAsync(20);
+        Assert.That(replayed.Select(e => e.GetProperty("event_id").GetString()), Is.EqualTo(missed.Select(e => e.EventId)));
+    }
+
+    [Test]
+    public async Task Stream_ReconnectingBeforeItsFirstEventWithTheHelloId_GetsTheEventsPublishedMeanwhile()
+    {
+        await using var server = await EventServer.StartAsync();
+        server.Manager.Publish(new CustomEvent("before"));
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 1, "the first event was dispatched");
+        var first = await SseClient.ConnectAsync(server.HttpUri("/events"));
+        var hello = await first.NextAsync(m => m.Event == "session_stream_started");
+        await first.DisposeAsync();
+        var meanwhile = Enumerable.Range(0, 5).Select(_ => new CustomEvent("meanwhile")).ToList();
+        meanwhile.ForEach(server.Manager.Publish);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 6, "the events were dispatched");
+
+        await using var second = await SseClient.ConnectAsync(server.HttpUri("/events"), hello.Id);
+
+        var resumed = JsonDocument.Parse((await second.NextAsync(m => m.Event == "resumed")).Data).RootElement.GetProperty("payload");
+        Assert.That(resumed.GetProperty("replayed").GetInt32(), Is.EqualTo(5));
+        var ids = new List<string?>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add((await second.NextAsync(m => m.Event == "meanwhile")).Id);
+        }
+
+        Assert.That(ids, Is.EqualTo(meanwhile.Select(e => e.EventId)));
+    }
+
+    [Test]
+    public async Task Stream_ReconnectingBeforeAnyEventOfTheStreamWithTheHelloId_GetsTheEventsPublishedMeanwhile()
+    {
+        await using var server = await EventServer.StartAsync();
+        var first = await SseClient.ConnectAsync(server.HttpUri("/events"));
+        var hello = await first.NextAsync(m => m.Event == "session_stream_started");
+        await first.DisposeAsync();
+        var meanwhile = new CustomEvent("meanwhile");
+        server.Manager.Publish(meanwhile);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 1, "the event was dispatched");
+
+        await using var second = await SseClient.ConnectAsync(server.HttpUri("/events"), hello.Id);
+
+        var resumed = JsonDocument.Parse((await second.NextAsync(m => m.Event == "resumed")).Data).RootElement.GetProperty("payload");
+        Assert.That(resumed.GetProperty("replayed").GetInt32(), Is.EqualTo(1));
+        Assert.That((await second.NextAsync(m => m.Event == "meanwhile")).Id, Is.EqualTo(meanwhile.EventId));
+    }
+
+    [Test]
+    public async Task WebSocket_ConnectedFrame_NamesThePositionToResumeFrom()
+    {
+        await using var server = await EventServer.StartAsync();
+        var first = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_window_ms=0"));
+        var position = (await first.NextAsync("connected")).GetProperty("payload").GetProperty("last_event_id").GetString();
+        first.Socket.Abort();
+        var meanwhile = new CustomEvent("meanwhile");
+        server.Manager.Publish(meanwhile);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 1, "the event was dispatched");
+
+        await using var second = await WsClient.ConnectAsync(server.WsUri($"/ws/events?batch_window_ms=0&last_event_id={position}"));
+
+        Assert.That((await second.NextAsync("resumed")).GetProperty("payload").GetProperty("replayed").GetInt32(), Is.EqualTo(1));
+        Assert.That((await second.NextAsync("event")).GetProperty("event_id").GetString(), Is.EqualTo(meanwhile.EventId));
+    }
+
+    [Test]
     public async Task Resume_PastTheHistoryLimit_SaysNotRecovered()
     {
         await using var server = await EventServer.StartAsync(manager: o => o.HistoryCapacity = 10);

@@ -221,6 +221,89 @@ public class HistoryTests
     }
 
     [Test]
+    public async Task Subscribe_FilterBlockingDuringTheReplay_DoesNotHoldUpDispatch()
+    {
+        await using var manager = new WebSocketEventManager();
+        var seen = Events.Custom("seen");
+        manager.Publish(seen);
+        manager.Publish(Events.Custom("replayed"));
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 2, "the events were dispatched");
+        var other = new TaskCompletionSource<WebSocketEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(evt => other.TrySetResult(evt), new ListenerOptions { EventTypes = ["live"] });
+        using var filterEntered = new ManualResetEventSlim();
+        using var releaseFilter = new ManualResetEventSlim();
+        var options = new ListenerOptions
+        {
+            Filter = _ =>
+            {
+                filterEntered.Set();
+                return releaseFilter.Wait(TimeSpan.FromSeconds(30));
+            },
+        };
+        var subscribing = Task.Run(() => manager.Subscribe(options, seen.EventId));
+        Assert.That(filterEntered.Wait(TimeSpan.FromSeconds(30)), Is.True, "the filter ran for the replay");
+
+        var live = Events.Custom("live");
+        manager.Publish(live);
+
+        Assert.That(await Eventually.Within(other.Task, "another listener's event while the filter blocks"), Is.SameAs(live));
+        releaseFilter.Set();
+        await using var subscription = await Eventually.Within(subscribing, "the subscription");
+        Assert.That(subscription.Resume.Replayed, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Subscribe_ReplayingTheWholePositionOfALiveSubscription_GetsWhatItWouldHaveRead()
+    {
+        await using var manager = new WebSocketEventManager();
+        manager.Publish(Events.Custom("before"));
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 1, "the first event was dispatched");
+        var first = manager.Subscribe();
+        var position = first.Position;
+        first.Dispose();
+        var meanwhile = Events.Custom("meanwhile");
+        manager.Publish(meanwhile);
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 2, "the second event was dispatched");
+
+        await using var resumed = manager.Subscribe(null, position);
+
+        Assert.That(resumed.Resume.Status, Is.EqualTo(ResumeStatus.Recovered));
+        Assert.That(resumed.TryRead(out var evt) ? evt : null, Is.SameAs(meanwhile));
+    }
+
+    [Test]
+    public async Task Subscribe_FromThePositionOfAStreamWithNoEventsYet_ReplaysFromItsStart()
+    {
+        await using var manager = new WebSocketEventManager();
+        var position = manager.Subscribe().Position;
+        var first = Events.Custom("first");
+        manager.Publish(first);
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 1, "the event was dispatched");
+
+        await using var resumed = manager.Subscribe(null, position);
+
+        Assert.That(position, Is.EqualTo(manager.Epoch));
+        Assert.That(resumed.Resume.Status, Is.EqualTo(ResumeStatus.Recovered));
+        Assert.That(resumed.TryRead(out var evt) ? evt : null, Is.SameAs(first));
+    }
+
+    [Test]
+    public async Task Subscribe_FromTheStartOfAStreamWhoseFirstEventsWereEvicted_ReportsHistoryExceeded()
+    {
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { HistoryCapacity = 2 });
+        for (var i = 0; i < 3; i++)
+        {
+            manager.Publish(Events.Custom());
+        }
+
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the events were dispatched");
+
+        await using var resumed = manager.Subscribe(null, manager.Epoch);
+
+        Assert.That(resumed.Resume.Status, Is.EqualTo(ResumeStatus.HistoryExceeded));
+    }
+
+    [Test]
     public async Task ReadEventsAsync_AfterAKnownEvent_YieldsTheRestThenLive()
     {
         await using var manager = new WebSocketEventManager();

@@ -205,6 +205,8 @@
       case "connected":
         this.connectionId = message.payload && message.payload.connection_id;
         if (message.payload && message.payload.epoch) this.epoch = message.payload.epoch;
+        // Before any event, the connection's own starting point: a reconnect then replays what was published meanwhile.
+        if (!this.lastEventId && message.payload && message.payload.last_event_id) this.lastEventId = message.payload.last_event_id;
         this.reconnectAttempts = 0;
         this._setStatus(STATUS.CONNECTED);
         this._startPing();

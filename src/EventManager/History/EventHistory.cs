@@ -15,6 +15,7 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
     private readonly Entry[] _ring = new Entry[capacity];
     private long _first = 1;
     private long _next = 1;
+    private string? _newestEventId;
 
     /// <summary>The sequence of the oldest event kept (equal to <see cref="Next"/> when empty).</summary>
     public long First => _first;
@@ -23,6 +24,19 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
     public long Next => Volatile.Read(ref _next);
 
     public int Count => (int)(_next - _first);
+
+    /// <summary>The id of the newest event appended, even when its age has expired it; <see langword="null"/> before the first.</summary>
+    public string? NewestEventId => _newestEventId;
+
+    /// <summary>Whether every event of the stream is still kept: none was evicted by count or age since the first.</summary>
+    public bool HoldsStreamStart
+    {
+        get
+        {
+            Expire(time.GetTimestamp());
+            return _first == 1;
+        }
+    }
 
     /// <summary>The id of the oldest event kept, or <see langword="null"/> when empty.</summary>
     public string? OldestEventId
@@ -61,6 +75,7 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
             Volatile.Write(ref _next, sequence + 1);
         }
 
+        _newestEventId = events[^1].EventId;
         Expire(now);
     }
 

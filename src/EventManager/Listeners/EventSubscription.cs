@@ -13,18 +13,32 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
     private readonly WebSocketEventManager _manager;
     private readonly Listener _listener;
     private readonly CancellationToken _managerAborted;
+
+    // Events replayed from the history, read before the listener's queue; only the consumer moves _replayed forward.
+    private readonly List<WebSocketEvent> _replay;
+    private int _replayed;
     private int _disposed;
 
-    internal EventSubscription(WebSocketEventManager manager, Listener listener, ResumeResult resume, CancellationToken managerAborted)
+    internal EventSubscription(WebSocketEventManager manager, Listener listener, ResumeResult resume, List<WebSocketEvent> replay, string? position, CancellationToken managerAborted)
     {
         _manager = manager;
         _listener = listener;
         _managerAborted = managerAborted;
+        _replay = replay;
         Resume = resume;
+        Position = position;
     }
 
     /// <summary>Whether the subscription resumed after the event it was asked to, and how many events it replayed.</summary>
     public ResumeResult Resume { get; }
+
+    /// <summary>
+    /// Where the subscription started, as an id to pass to <see cref="WebSocketEventManager.Subscribe(ListenerOptions?, string?)"/>
+    /// later: the event it resumed after, when it did; otherwise the newest event dispatched before it began, or the manager's
+    /// <see cref="WebSocketEventManager.Epoch"/> when no event had been dispatched yet. A consumer that has read nothing can
+    /// resume from it without losing what was published in between. <see langword="null"/> when the history is off.
+    /// </summary>
+    public string? Position { get; }
 
     /// <summary>The listener id, as in <see cref="ListenerMetrics.Id"/>; <see cref="WebSocketEventManager.RemoveListener"/> ends the subscription too.</summary>
     public long Id => _listener.Id;
@@ -32,8 +46,8 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
     /// <summary>Events the queue's overflow policy dropped so far, and events still queued when the subscription ended.</summary>
     public long Dropped => _listener.Dropped;
 
-    /// <summary>Events waiting to be read.</summary>
-    public int Pending => _listener.Pending;
+    /// <summary>Events waiting to be read: replayed ones not read yet and the queue's.</summary>
+    public int Pending => _replay.Count - Volatile.Read(ref _replayed) + _listener.Pending;
 
     /// <summary>
     /// Waits until an event can be read. Returns <see langword="false"/> once the subscription has ended: disposed, removed, or the
@@ -44,6 +58,11 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
+        if (_replayed < _replay.Count && Volatile.Read(ref _disposed) == 0 && !_managerAborted.IsCancellationRequested)
+        {
+            return true;
+        }
+
         if (await _listener.WaitToTakeAsync(cancellationToken).ConfigureAwait(false)
             && !_listener.IsRemoved && !_managerAborted.IsCancellationRequested)
         {
@@ -51,14 +70,24 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
         }
 
         // The end is seen: let a disposing manager stop waiting for this consumer.
-        _listener.EndPull();
+        EndPull();
         return false;
     }
 
     /// <summary>Takes the next event if one is queued.</summary>
     /// <param name="evt">The event.</param>
     /// <returns>Whether an event was taken; <see langword="false"/> also once the subscription has ended.</returns>
-    public bool TryRead([MaybeNullWhen(false)] out WebSocketEvent evt) => _listener.TryTake(_managerAborted, out evt);
+    public bool TryRead([MaybeNullWhen(false)] out WebSocketEvent evt)
+    {
+        if (_replayed < _replay.Count && Volatile.Read(ref _disposed) == 0 && !_managerAborted.IsCancellationRequested)
+        {
+            evt = _replay[_replayed];
+            Volatile.Write(ref _replayed, _replayed + 1);
+            return true;
+        }
+
+        return _listener.TryTake(_managerAborted, out evt);
+    }
 
     /// <summary>Takes a snapshot of the listener's counters.</summary>
     /// <returns>The snapshot.</returns>
@@ -73,7 +102,13 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
         }
 
         _manager.RemoveListener(_listener.Id);
-        _listener.EndPull();
+        EndPull();
+    }
+
+    private void EndPull()
+    {
+        var read = Interlocked.Exchange(ref _replayed, _replay.Count);
+        _listener.EndPull(_replay.Count - read);
     }
 
     /// <summary>Removes the listener, as <see cref="Dispose"/> does.</summary>

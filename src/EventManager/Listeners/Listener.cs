@@ -172,10 +172,13 @@ internal sealed class Listener
         }
     }
 
-    /// <summary>For a pull listener's consumer: it has stopped; what is still queued is counted as dropped.</summary>
-    public void EndPull()
+    /// <summary>
+    /// For a pull listener's consumer: it has stopped; what is still queued, and <paramref name="unread"/> events it held
+    /// beside the queue, are counted as dropped.
+    /// </summary>
+    public void EndPull(long unread)
     {
-        DropRemaining(0);
+        DropRemaining(unread);
         _pullEnded!.TrySetResult();
     }
 

@@ -40,16 +40,6 @@ public sealed class ListenerOptions
     /// <summary>A name for logs and metrics. Default <see langword="null"/>.</summary>
     public string? Name { get; set; }
 
-    /// <summary>A copy with another capacity, such as a resuming subscription's, which also holds the events it replays.</summary>
-    internal ListenerOptions WithCapacity(int capacity) => new()
-    {
-        Capacity = capacity,
-        OverflowPolicy = OverflowPolicy,
-        EventTypes = EventTypes,
-        Filter = Filter,
-        Name = Name,
-    };
-
     internal void Validate()
     {
         if (Capacity is < 1 or > MaxCapacity)

@@ -8,6 +8,7 @@ internal abstract class ClientConnection
     private long _reportedDropped;
     private int _slowSignalled;
     private string? _pendingSharedLookup;
+    private EventSubscription? _subscription;
 
     protected ClientConnection(WebSocketBroadcaster broadcaster, ClientConnectionOptions options, SessionStats? session)
     {
@@ -26,7 +27,11 @@ internal abstract class ClientConnection
     public SessionStats? Session { get; }
 
     /// <summary>The client's pull listener; a <c>resume</c> frame replaces it, on the send loop only.</summary>
-    public EventSubscription Subscription { get; protected set; }
+    public EventSubscription Subscription
+    {
+        get => _subscription!;
+        protected set => Volatile.Write(ref _subscription, value);
+    }
 
     public EventFilter Filter
     {
@@ -174,6 +179,14 @@ internal abstract class ClientConnection
         Session?.CountSent(events, bytes);
     }
 
+    /// <summary>
+    /// The id a client that has read nothing on this connection resumes from without a gap: the one it resumed after, when
+    /// that is being served, otherwise where its subscription started. <see langword="null"/> when the history is off.
+    /// </summary>
+    public string? StartPosition => Resume is { Status: ResumeStatus.Recovered } || _pendingSharedLookup is not null
+        ? Resume!.LastEventId
+        : Subscription.Position;
+
     /// <summary>Runs on the manager's dispatcher for every event: keep it cheap and never block.</summary>
     private bool Accepts(WebSocketEvent evt)
     {
@@ -192,8 +205,10 @@ internal abstract class ClientConnection
             return false;
         }
 
+        // The subscription is not assigned while a resume replays (the filter runs before Subscribe returns), and a replay
+        // never overflows: the replayed events are held beside the queue.
         if (_broadcaster.Options.SlowClientPolicy == SlowClientPolicy.Disconnect
-            && Subscription.Pending >= _broadcaster.Options.SendQueueCapacity
+            && Volatile.Read(ref _subscription) is { Dropped: > 0 }
             && Interlocked.Exchange(ref _slowSignalled, 1) == 0)
         {
             // Close off the dispatcher: closing waits on the socket.

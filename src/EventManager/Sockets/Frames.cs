@@ -29,12 +29,17 @@ internal static class Frames
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static void Connected(IBufferWriter<byte> buffer, string connectionId, string epoch, ClientConnectionOptions options, TimeSpan heartbeat, DateTimeOffset now) =>
-        Envelope(buffer, "connected", (connectionId, epoch, options, heartbeat, now), static (writer, state) =>
+    public static void Connected(IBufferWriter<byte> buffer, string connectionId, string epoch, string? position, ClientConnectionOptions options, TimeSpan heartbeat, DateTimeOffset now) =>
+        Envelope(buffer, "connected", (connectionId, epoch, position, options, heartbeat, now), static (writer, state) =>
         {
             writer.WriteString("connection_id", state.connectionId);
             writer.WriteString("server_time", state.now.UtcDateTime);
             writer.WriteString("epoch", state.epoch);
+            if (state.position is not null)
+            {
+                writer.WriteString("last_event_id", state.position);
+            }
+
             if (state.options.SessionId is not null)
             {
                 writer.WriteString("session_id", state.options.SessionId);

@@ -62,7 +62,7 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
 
     private async IAsyncEnumerable<SseItem<SseFrame>> FramesAsync(CountingStream destination, [EnumeratorCancellation] CancellationToken token)
     {
-        yield return new SseItem<SseFrame>(new SseFrame(null, Frames.SessionStreamStarted(Id, Options.SessionId, _time.GetUtcNow())), "session_stream_started") { EventId = Id };
+        yield return new SseItem<SseFrame>(new SseFrame(null, Frames.SessionStreamStarted(Id, Options.SessionId, _time.GetUtcNow())), "session_stream_started") { EventId = StartPosition };
         await CompleteResumeAsync(token).ConfigureAwait(false);
         if (Resume is { } resume)
         {

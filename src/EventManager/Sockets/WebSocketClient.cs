@@ -51,7 +51,7 @@ internal sealed class WebSocketClient : ClientConnection, IDisposable
 
     public async Task RunAsync()
     {
-        var connected = await SendControlAsync(static (buffer, client) => Frames.Connected(buffer, client.Id, client.Broadcaster.Epoch, client.Options, client.Broadcaster.Options.HeartbeatInterval, client._time.GetUtcNow()), this).ConfigureAwait(false)
+        var connected = await SendControlAsync(static (buffer, client) => Frames.Connected(buffer, client.Id, client.Broadcaster.Epoch, client.StartPosition, client.Options, client.Broadcaster.Options.HeartbeatInterval, client._time.GetUtcNow()), this).ConfigureAwait(false)
             && await ResumeFromSharedHistoryAsync().ConfigureAwait(false)
             && await ReportResumeAsync().ConfigureAwait(false);
         var sending = connected ? SendEventsAsync() : Task.CompletedTask;

@@ -37,7 +37,7 @@ public sealed partial class RedisEventMirror
 
                     batch[count++] = evt;
                     Interlocked.Increment(ref _unsent);
-                    sendNow |= _immediateTypes?.Matches(evt) == true;
+                    sendNow |= _immediateTypes?.Matches(evt.EventType) == true;
                     if (count == _maxBatchSize)
                     {
                         EndLinger(ref lingering, ref lingerDelay);

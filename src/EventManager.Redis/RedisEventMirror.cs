@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using EventManager.Redis.Diagnostics;
-using EventManager.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -33,7 +32,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     private readonly bool _sharedHistory;
     private readonly int _sharedHistoryLength;
     private readonly TimeSpan _maxBatchDelay;
-    private readonly EventFilter? _immediateTypes;
+    private readonly EventTypeFilter? _immediateTypes;
     private readonly int _maxMessageBytes;
     private readonly TimeSpan _reconnectGracePeriod;
     private readonly TimeSpan _retryInterval;
@@ -99,7 +98,7 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         _sharedHistory = options.SharedHistory;
         _sharedHistoryLength = options.SharedHistoryLength;
         _maxBatchDelay = options.MaxBatchDelay;
-        _immediateTypes = options.ImmediateEventTypes.Count == 0 ? null : new EventFilter { EventTypes = [.. options.ImmediateEventTypes] };
+        _immediateTypes = options.ImmediateEventTypes.Count == 0 ? null : EventTypeFilter.Create(options.ImmediateEventTypes, nameof(options.ImmediateEventTypes));
         _maxMessageBytes = options.MaxMessageBytes;
         _reconnectGracePeriod = options.ReconnectGracePeriod;
         _retryInterval = options.RetryInterval;

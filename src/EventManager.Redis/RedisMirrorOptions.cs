@@ -170,7 +170,7 @@ public sealed class RedisMirrorOptions
         try
         {
             // The same pattern rules as listener filters: names, prefixes ending in '*', or '*'.
-            _ = new EventManager.Sockets.EventFilter { EventTypes = [.. ImmediateEventTypes] };
+            _ = EventTypeFilter.Create(ImmediateEventTypes, nameof(ImmediateEventTypes));
         }
         catch (ArgumentException ex)
         {

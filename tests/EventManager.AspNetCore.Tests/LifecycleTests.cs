@@ -27,66 +27,6 @@ public sealed class LifecycleTests
         await server.DisposeAsync();
     }
 
-    [Test]
-    public async Task Broadcaster_OverAWebSocketWithoutAspNetCore_RunsTheProtocol()
-    {
-        await using var manager = new WebSocketEventManager();
-        await using var broadcaster = new WebSocketBroadcaster(manager);
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var clientTcp = new TcpClient();
-        await clientTcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        using var serverTcp = await listener.AcceptTcpClientAsync();
-        using var serverSocket = WebSocket.CreateFromStream(serverTcp.GetStream(), new WebSocketCreationOptions { IsServer = true });
-        using var clientSocket = WebSocket.CreateFromStream(clientTcp.GetStream(), new WebSocketCreationOptions { IsServer = false });
-
-        var running = broadcaster.ConnectClientAsync(serverSocket, new ClientConnectionOptions { BatchWindow = TimeSpan.Zero });
-        var connected = await ReceiveAsync(clientSocket);
-        manager.Publish(new CustomEvent("plain.socket"));
-        var evt = await ReceiveAsync(clientSocket);
-        await clientSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        await Eventually.Within(running, "the client to leave");
-
-        Assert.That(connected, Does.Contain("\"type\":\"connected\""));
-        Assert.That(evt, Does.Contain("\"event_type\":\"plain.socket\""));
-        Assert.That(broadcaster.ClientCount, Is.Zero);
-    }
-
-    [Test]
-    public async Task Broadcaster_Disposed_ClosesClientsWithGoingAway()
-    {
-        await using var server = await EventServer.StartAsync();
-        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events"));
-        await client.NextAsync("connected");
-
-        await server.Broadcaster.DisposeAsync();
-
-        Assert.That(await client.ClosedAsync(), Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
-        Assert.That(server.Broadcaster.ClientCount, Is.Zero);
-    }
-
-    [Test]
-    public async Task ConnectClientAsync_WhileConnectedFrameIsWritten_ClientIsCountedAndListed()
-    {
-        await using var manager = new WebSocketEventManager();
-        await using var broadcaster = new WebSocketBroadcaster(manager);
-        var seenAtFirstWrite = new TaskCompletionSource<(int Count, int Metric, IReadOnlyList<string> Ids)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var transport = new SynchronousTransport(() => seenAtFirstWrite.TrySetResult((broadcaster.ClientCount, broadcaster.GetMetrics().ConnectedClients, broadcaster.GetClientIds())));
-        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
-
-        var running = broadcaster.ConnectClientAsync(socket);
-        var seen = await Eventually.Within(seenAtFirstWrite.Task, "the connected frame to be written");
-        transport.EndInput();
-        await Eventually.Within(running, "the client to leave");
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(seen.Count, Is.EqualTo(1), nameof(WebSocketBroadcaster.ClientCount));
-            Assert.That(seen.Metric, Is.EqualTo(1), nameof(BroadcasterMetrics.ConnectedClients));
-            Assert.That(seen.Ids, Has.Count.EqualTo(1), nameof(WebSocketBroadcaster.GetClientIds));
-        });
-    }
-
     private static async Task<string> ReceiveAsync(WebSocket socket)
     {
         var buffer = new byte[16 * 1024];

@@ -81,7 +81,7 @@ public sealed class SecurityAndLimitTests
 
         Assert.That(await WsClient.RefusedAsync(server.WsUri("/ws/events")), Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         await using var third = await SseClient.ConnectAsync(server.HttpUri("/events"));
-        Assert.That(third.Response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(third.Response!.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(server.Broadcaster.GetMetrics().ConnectedClients, Is.EqualTo(2));
     }
 
@@ -112,7 +112,7 @@ public sealed class SecurityAndLimitTests
 
         server.Manager.BroadcastAgentMessage("agent", "kind", new string('z', 2000));
 
-        Assert.That(client.Socket.HttpResponseHeaders!["Sec-WebSocket-Extensions"].Single(), Does.Contain("permessage-deflate"));
+        Assert.That(((System.Net.WebSockets.ClientWebSocket)client.Socket).HttpResponseHeaders!["Sec-WebSocket-Extensions"].Single(), Does.Contain("permessage-deflate"));
         Assert.That((await client.NextAsync("event")).GetProperty("data").GetProperty("message").GetString(), Has.Length.EqualTo(2000));
     }
 }

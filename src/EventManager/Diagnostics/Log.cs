@@ -27,19 +27,4 @@ internal static partial class Log
 
     [LoggerMessage(5, LogLevel.Error, "The status reporter failed to sample or publish; it will try again at the next interval.")]
     public static partial void StatusReportFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(7, LogLevel.Debug, "Socket client {ClientId} sent a bad frame ({Code}): {Message}. It was told so and stays connected.")]
-    public static partial void ClientError(ILogger logger, string clientId, string code, string message);
-
-    [LoggerMessage(8, LogLevel.Warning, "Closing socket client {ClientId} with code {CloseCode}: {Reason}.")]
-    public static partial void ClientViolation(ILogger logger, string clientId, int closeCode, string reason);
-
-    [LoggerMessage(9, LogLevel.Information, "Refused a socket client for session {SessionId}: {Reason}.")]
-    public static partial void ClientRefused(ILogger logger, string? sessionId, string reason);
-
-    [LoggerMessage(10, LogLevel.Debug, "Socket client {ClientId} ({Kind}) connected to session {SessionId}; {Clients} clients now.")]
-    public static partial void ClientConnected(ILogger logger, string clientId, string kind, string? sessionId, int clients);
-
-    [LoggerMessage(11, LogLevel.Debug, "Socket client {ClientId} left (close code {CloseCode}); {Clients} clients now.")]
-    public static partial void ClientLeft(ILogger logger, string clientId, int? closeCode, int clients);
 }

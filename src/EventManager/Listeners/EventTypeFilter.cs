@@ -4,23 +4,29 @@ namespace EventManager;
 
 /// <summary>
 /// Matches event types against patterns: an exact name (<c>agent_message</c>), a prefix ending in <c>*</c>
-/// (<c>voice.*</c> matches <c>voice.started</c>), or <c>*</c> alone for everything. Comparison is ordinal.
+/// (<c>voice.*</c> matches <c>voice.started</c>), or <c>*</c> alone for everything. Comparison is ordinal. The one pattern
+/// language of the library: <see cref="ListenerOptions.EventTypes"/>, the Redis mirror's immediate types and socket
+/// clients' filters all use it. Immutable and safe to share between threads.
 /// </summary>
-internal sealed class EventTypeFilter
+public sealed class EventTypeFilter
 {
     private readonly FrozenSet<string> _exact;
     private readonly string[] _prefixes;
     private readonly bool _matchesAll;
 
-    private EventTypeFilter(FrozenSet<string> exact, string[] prefixes, bool matchesAll)
+    private EventTypeFilter(IReadOnlyList<string> patterns, FrozenSet<string> exact, string[] prefixes, bool matchesAll)
     {
+        Patterns = patterns;
         _exact = exact;
         _prefixes = prefixes;
         _matchesAll = matchesAll;
     }
 
     /// <summary>A filter that matches every event type.</summary>
-    public static EventTypeFilter All { get; } = new(FrozenSet<string>.Empty, [], matchesAll: true);
+    public static EventTypeFilter All { get; } = new(["*"], FrozenSet<string>.Empty, [], matchesAll: true);
+
+    /// <summary>The patterns the filter was created from, in their order.</summary>
+    public IReadOnlyList<string> Patterns { get; }
 
     /// <summary>Whether the filter matches every event type.</summary>
     public bool MatchesAll => _matchesAll;
@@ -36,8 +42,10 @@ internal sealed class EventTypeFilter
         var exact = new HashSet<string>(StringComparer.Ordinal);
         var prefixes = new List<string>();
         var matchesAll = false;
+        var given = new List<string>();
         foreach (var pattern in patterns)
         {
+            given.Add(pattern);
             if (string.IsNullOrWhiteSpace(pattern) || pattern.AsSpan(0, pattern.Length - 1).Contains('*'))
             {
                 throw new ArgumentException($"The event type pattern '{pattern}' is invalid: use a name, a prefix ending in '*', or '*'.", paramName);
@@ -57,7 +65,7 @@ internal sealed class EventTypeFilter
             }
         }
 
-        return new EventTypeFilter(exact.ToFrozenSet(StringComparer.Ordinal), [.. prefixes], matchesAll);
+        return new EventTypeFilter(given.AsReadOnly(), exact.ToFrozenSet(StringComparer.Ordinal), [.. prefixes], matchesAll);
     }
 
     /// <summary>Whether an event type matches.</summary>
@@ -65,6 +73,7 @@ internal sealed class EventTypeFilter
     /// <returns><see langword="true"/> when a pattern matches it.</returns>
     public bool Matches(string eventType)
     {
+        ArgumentNullException.ThrowIfNull(eventType);
         if (_matchesAll || _exact.Contains(eventType))
         {
             return true;

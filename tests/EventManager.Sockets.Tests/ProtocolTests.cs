@@ -1,16 +1,15 @@
 using System.Text.Json;
-using EventManager.AspNetCore.Tests.Support;
 
-namespace EventManager.AspNetCore.Tests;
+namespace EventManager.Sockets.Tests;
 
 [TestFixture]
 [CancelAfter(60_000)]
 public sealed class ProtocolTests
 {
-    private EventServer _server = null!;
+    private SocketHost _server = null!;
 
     [OneTimeSetUp]
-    public async Task Start() => _server = await EventServer.StartAsync();
+    public void Start() => _server = SocketHost.Start();
 
     [OneTimeTearDown]
     public async Task Stop() => await _server.DisposeAsync();
@@ -18,7 +17,7 @@ public sealed class ProtocolTests
     [Test]
     public async Task Connect_FirstFrame_IsConnectedWithConnectionIdAndServerTime()
     {
-        await using var client = await WsClient.ConnectAsync(_server.WsUri("/ws/events"));
+        await using var client = await _server.ConnectAsync();
 
         var connected = await client.NextAsync();
 
@@ -38,7 +37,7 @@ public sealed class ProtocolTests
     [Test]
     public async Task Ping_IsAnsweredWithPong()
     {
-        await using var client = await ConnectedAsync("/ws/events");
+        await using var client = await ConnectedAsync();
 
         await client.SendAsync(new { type = "ping" });
 
@@ -49,7 +48,7 @@ public sealed class ProtocolTests
     [Test]
     public async Task Event_WithoutBatching_ArrivesAsAnEventFrameWithTheEventsFields()
     {
-        await using var client = await ConnectedAsync("/ws/events?batch_window_ms=0");
+        await using var client = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero });
 
         var published = _server.Manager.BroadcastAgentMessage("agent-1", "psychologist", "hello");
 
@@ -66,7 +65,7 @@ public sealed class ProtocolTests
     [Test]
     public async Task Events_BatchedBySize_ArriveInFullBatchesThenTheRest()
     {
-        await using var client = await ConnectedAsync("/ws/events?batch_size=10&batch_window_ms=500");
+        await using var client = await ConnectedAsync(new() { BatchSize = 10, BatchWindow = TimeSpan.FromMilliseconds(500) });
 
         for (var i = 0; i < 25; i++)
         {
@@ -89,7 +88,7 @@ public sealed class ProtocolTests
     [Test]
     public async Task Events_FewerThanABatch_ArriveTogetherWhenTheWindowEnds()
     {
-        await using var client = await ConnectedAsync("/ws/events?batch_size=50&batch_window_ms=300");
+        await using var client = await ConnectedAsync(new() { BatchSize = 50, BatchWindow = TimeSpan.FromMilliseconds(300) });
 
         for (var i = 0; i < 3; i++)
         {
@@ -104,7 +103,7 @@ public sealed class ProtocolTests
     [Test]
     public async Task Subscribe_ReplacesTheEventTypesAndIsConfirmed()
     {
-        await using var client = await ConnectedAsync("/ws/events?batch_window_ms=0");
+        await using var client = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero });
 
         await client.SendAsync(new { type = "subscribe", payload = new { event_types = new[] { "voice.*" } } });
         var subscribed = await client.NextAsync("subscribed");
@@ -119,7 +118,7 @@ public sealed class ProtocolTests
     [Test]
     public async Task Unsubscribe_RemovesTheNamedTypes()
     {
-        await using var client = await ConnectedAsync("/ws/events?batch_window_ms=0");
+        await using var client = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero });
         await client.SendAsync(new { type = "subscribe", payload = new { event_types = new[] { "a", "b" } } });
         await client.NextAsync("subscribed");
 
@@ -133,10 +132,10 @@ public sealed class ProtocolTests
     }
 
     [Test]
-    public async Task FilterQuery_ConditionsOnDataFields_SelectTheMatchingEvents()
+    public async Task Filter_ConditionsOnDataFields_SelectTheMatchingEvents()
     {
         var filter = JsonSerializer.Serialize(new { event_types = new[] { "tool_call" }, tool_names = new[] { "Edit" }, statuses = new[] { "completed" }, cost_threshold_tokens = 100, feature_ids = new[] { "feat-1" } });
-        await using var client = await ConnectedAsync("/ws/events?batch_window_ms=0&filter=" + Uri.EscapeDataString(filter));
+        await using var client = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero, Filter = EventFilter.Parse(filter) });
 
         Publish("tool_call", new { tool_name = "Read", status = "completed", cost_tokens = 500, feature_id = "feat-1" });
         Publish("tool_call", new { tool_name = "Edit", status = "error", cost_tokens = 500, feature_id = "feat-1" });
@@ -150,9 +149,9 @@ public sealed class ProtocolTests
     }
 
     [Test]
-    public async Task SessionRoute_DeliversOnlyThatSessionsEvents()
+    public async Task Session_DeliversOnlyThatSessionsEvents()
     {
-        await using var client = await ConnectedAsync("/ws/events/session-a?batch_window_ms=0");
+        await using var client = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero, SessionId = "session-a", Filter = EventFilter.All.ForSession("session-a") });
 
         _server.Manager.Publish(new CustomEvent("note") with { SessionId = "session-b" });
         _server.Manager.Publish(new CustomEvent("note"));
@@ -166,9 +165,9 @@ public sealed class ProtocolTests
     [Test]
     public async Task TargetedEvent_ReachesOnlyTheConnectionsOfThatUser()
     {
-        await using var alice = await ConnectedAsync("/ws/events?batch_window_ms=0", "Test alice");
-        await using var bob = await ConnectedAsync("/ws/events?batch_window_ms=0", "Test bob");
-        await using var anonymous = await ConnectedAsync("/ws/events?batch_window_ms=0");
+        await using var alice = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero, UserId = "alice" });
+        await using var bob = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero, UserId = "bob" });
+        await using var anonymous = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero });
 
         _server.Manager.Publish(new CustomEvent("dm") with { TargetUserId = "alice" });
         var everyone = new CustomEvent("broadcast");
@@ -182,7 +181,7 @@ public sealed class ProtocolTests
     [Test]
     public async Task DisconnectClientAsync_ClosesTheClientNormally()
     {
-        await using var client = await WsClient.ConnectAsync(_server.WsUri("/ws/events"));
+        await using var client = await _server.ConnectAsync();
         var id = (await client.NextAsync("connected")).GetProperty("payload").GetProperty("connection_id").GetString()!;
 
         var found = await _server.Broadcaster.DisconnectClientAsync(id);
@@ -192,17 +191,6 @@ public sealed class ProtocolTests
         Assert.That(await _server.Broadcaster.DisconnectClientAsync(id), Is.False);
     }
 
-    [Test]
-    public async Task ClientScript_IsServedAsJavaScript()
-    {
-        using var http = new HttpClient();
-
-        using var response = await http.GetAsync(_server.HttpUri("/eventmanager.js"));
-
-        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/javascript"));
-        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("EventManagerClient"));
-    }
-
     private CustomEvent Publish(string type, object data)
     {
         var evt = CustomEvent.Create(type, data);
@@ -210,9 +198,9 @@ public sealed class ProtocolTests
         return evt;
     }
 
-    private async Task<WsClient> ConnectedAsync(string path, string? authorization = null)
+    private async Task<WsClient> ConnectedAsync(ClientConnectionOptions? options = null)
     {
-        var client = await WsClient.ConnectAsync(_server.WsUri(path), authorization);
+        var client = await _server.ConnectAsync(options);
         await client.NextAsync("connected");
         return client;
     }

@@ -3,21 +3,27 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace EventManager.AspNetCore.Tests.Support;
+namespace EventManager.Tests.Support;
 
-/// <summary>A ClientWebSocket that reads every frame in the background into a queue, so tests await frames instead of sleeping.</summary>
+/// <summary>
+/// A client WebSocket (a <see cref="ClientWebSocket"/> through Kestrel, or one end of a loopback TCP pair) that reads every
+/// frame in the background into a queue, so tests await frames instead of sleeping.
+/// </summary>
 internal sealed class WsClient : IAsyncDisposable
 {
     private readonly Channel<JsonElement> _frames = Channel.CreateUnbounded<JsonElement>();
     private readonly Task _reader;
 
-    private WsClient(ClientWebSocket socket, bool read)
+    private WsClient(WebSocket socket, bool read)
     {
         Socket = socket;
         _reader = read ? ReadAsync() : Task.CompletedTask;
     }
 
-    public ClientWebSocket Socket { get; }
+    public WebSocket Socket { get; }
+
+    /// <summary>Reads (or, with <paramref name="read"/> false, only holds) an open client WebSocket.</summary>
+    public static WsClient Over(WebSocket socket, bool read = true) => new(socket, read);
 
     public WebSocketCloseStatus? CloseStatus => Socket.CloseStatus;
 

@@ -1,8 +1,7 @@
 using System.Net.WebSockets;
-using EventManager.AspNetCore.Tests.Support;
 using Microsoft.Extensions.Logging;
 
-namespace EventManager.AspNetCore.Tests;
+namespace EventManager.Sockets.Tests;
 
 /// <summary>Tens of thousands of mutated client frames on one connection: it stays open and the server logs no error.</summary>
 [TestFixture]
@@ -22,8 +21,8 @@ public sealed class FuzzTests
     [Test]
     public async Task Connection_MutatedFrames_SurvivesAndAnswersEachOne()
     {
-        await using var server = await EventServer.StartAsync(o => o.Broadcaster.MaxFramesPerSecond = 100_000);
-        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events"));
+        await using var server = SocketHost.Start(o => o.MaxFramesPerSecond = 100_000);
+        await using var client = await server.ConnectAsync();
         await client.NextAsync("connected");
         var mutator = new Mutator(Mutator.SeedFromEnvironment(), FrameSamples);
 

@@ -1,6 +1,4 @@
-using EventManager.AspNetCore.Tests.Support;
-
-namespace EventManager.AspNetCore.Tests;
+namespace EventManager.Sockets.Tests;
 
 /// <summary>Heartbeats, metrics and keep-alives, driven by a manual clock instead of waiting 30 seconds.</summary>
 [TestFixture]
@@ -11,8 +9,8 @@ public sealed class TimingTests
     public async Task Heartbeat_EveryInterval_IsSent()
     {
         var time = new ManualTimeProvider();
-        await using var server = await EventServer.StartAsync(time: time);
-        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_window_ms=0"));
+        await using var server = SocketHost.Start(time: time);
+        await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero });
         await client.NextAsync("connected");
         await Eventually.Until(() => time.ActiveTimers > 0, "the heartbeat timer is set");
 
@@ -26,8 +24,8 @@ public sealed class TimingTests
     public async Task MetricsUpdate_WhenAskedFor_ArrivesEveryInterval()
     {
         var time = new ManualTimeProvider();
-        await using var server = await EventServer.StartAsync(time: time);
-        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events/m-1?batch_window_ms=0&metrics_interval_ms=5000"));
+        await using var server = SocketHost.Start(time: time);
+        await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero, MetricsInterval = TimeSpan.FromMilliseconds(5000), SessionId = "m-1", Filter = EventFilter.All.ForSession("m-1") });
         await client.NextAsync("connected");
         server.Manager.Publish(new CustomEvent("counted") with { SessionId = "m-1" });
         await client.NextAsync("event");
@@ -49,8 +47,8 @@ public sealed class TimingTests
     public async Task Stream_WhileIdle_GetsKeepAliveComments()
     {
         var time = new ManualTimeProvider();
-        await using var server = await EventServer.StartAsync(time: time);
-        await using var client = await SseClient.ConnectAsync(server.HttpUri("/events"));
+        await using var server = SocketHost.Start(time: time);
+        await using var client = await server.StreamAsync();
         await client.NextAsync();
         await Eventually.Until(() => time.ActiveTimers > 0, "the keep-alive timer is set");
 

@@ -1,16 +1,28 @@
 using System.Threading.Channels;
 
-namespace EventManager.AspNetCore.Tests.Support;
+namespace EventManager.Tests.Support;
 
-/// <summary>Reads an SSE stream with HttpClient into (event, id, data) items; comments are kept as items with Event ":".</summary>
+/// <summary>
+/// Reads an SSE stream (an HTTP response through HttpClient, or any stream) into (event, id, data) items; comments are kept as
+/// items with Event ":".
+/// </summary>
 internal sealed class SseClient : IAsyncDisposable
 {
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<SseMessage> _messages = Channel.CreateUnbounded<SseMessage>();
     private Task _reader = Task.CompletedTask;
+    private IDisposable? _connection;
 
-    public HttpResponseMessage Response { get; private set; } = null!;
+    public HttpResponseMessage? Response { get; private set; }
+
+    /// <summary>Reads a stream the server writes to until it ends; disposing the client disposes <paramref name="connection"/>.</summary>
+    public static SseClient Over(Stream stream, IDisposable connection)
+    {
+        var client = new SseClient { _connection = connection };
+        client._reader = client.ReadAsync(stream);
+        return client;
+    }
 
     public static async Task<SseClient> ConnectAsync(Uri uri, string? lastEventId = null)
     {
@@ -24,7 +36,7 @@ internal sealed class SseClient : IAsyncDisposable
         client.Response = await client._http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, client._stop.Token);
         if (client.Response.IsSuccessStatusCode)
         {
-            client._reader = client.ReadAsync();
+            client._reader = client.ReadAsync(await client.Response.Content.ReadAsStreamAsync(client._stop.Token));
         }
 
         return client;
@@ -54,6 +66,7 @@ internal sealed class SseClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        _connection?.Dispose();
         try
         {
             await _reader;
@@ -62,14 +75,14 @@ internal sealed class SseClient : IAsyncDisposable
         {
         }
 
-        Response.Dispose();
+        Response?.Dispose();
         _http.Dispose();
         _stop.Dispose();
     }
 
-    private async Task ReadAsync()
+    private async Task ReadAsync(Stream stream)
     {
-        using var reader = new StreamReader(await Response.Content.ReadAsStreamAsync(_stop.Token));
+        using var reader = new StreamReader(stream);
         string? type = null, id = null;
         var data = new List<string>();
         try

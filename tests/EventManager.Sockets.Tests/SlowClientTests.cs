@@ -1,8 +1,7 @@
 using System.Net.WebSockets;
-using EventManager.AspNetCore.Tests.Support;
 using EventManager.Sockets;
 
-namespace EventManager.AspNetCore.Tests;
+namespace EventManager.Sockets.Tests;
 
 [TestFixture]
 [CancelAfter(180_000)]
@@ -11,9 +10,9 @@ public sealed class SlowClientTests
     [Test]
     public async Task ClientThatNeverReads_DoesNotHoldBackAnotherReceiving100000EventsInOrder()
     {
-        await using var server = await EventServer.StartAsync(o => o.Broadcaster.SendQueueCapacity = 20_000);
-        await using var stalled = await WsClient.ConnectAsync(server.WsUri("/ws/events"), read: false);
-        await using var reader = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_size=500&batch_window_ms=10"));
+        await using var server = SocketHost.Start(o => o.SendQueueCapacity = 20_000);
+        await using var stalled = await server.ConnectAsync(read: false);
+        await using var reader = await server.ConnectAsync(new() { BatchSize = 500, BatchWindow = TimeSpan.FromMilliseconds(10) });
         await reader.NextAsync("connected");
         await Eventually.Until(() => server.Broadcaster.ClientCount == 2, "both clients are registered");
         const int Count = 100_000;
@@ -57,9 +56,9 @@ public sealed class SlowClientTests
     {
         // As large as the default queue of a client: a burst of this size reaches a reading client whole, whatever its speed.
         const int Burst = 60_000;
-        await using var server = await EventServer.StartAsync();
-        await using var stalled = await WsClient.ConnectAsync(server.WsUri("/ws/events"), read: false);
-        await using var reader = await WsClient.ConnectAsync(server.WsUri("/ws/events"));
+        await using var server = SocketHost.Start();
+        await using var stalled = await server.ConnectAsync(read: false);
+        await using var reader = await server.ConnectAsync();
         await reader.NextAsync("connected");
         await Eventually.Until(() => server.Broadcaster.ClientCount == 2, "both clients are registered");
 
@@ -86,8 +85,8 @@ public sealed class SlowClientTests
     [Test]
     public async Task ClientThatFallsBehind_IsToldHowManyEventsItMissed()
     {
-        await using var server = await EventServer.StartAsync(o => o.Broadcaster.SendQueueCapacity = 16);
-        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_size=1000&batch_window_ms=0"), read: false);
+        await using var server = SocketHost.Start(o => o.SendQueueCapacity = 16);
+        await using var client = await server.ConnectAsync(new() { BatchSize = 1000, BatchWindow = TimeSpan.Zero }, read: false);
         await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
 
         // Large events fill the socket buffers quickly, so the client's queue overflows while it does not read.
@@ -107,13 +106,13 @@ public sealed class SlowClientTests
     [Test]
     public async Task ClientThatFallsBehind_UnderDisconnectPolicy_IsClosedAsSlowConsumer()
     {
-        await using var server = await EventServer.StartAsync(o =>
+        await using var server = SocketHost.Start(o =>
         {
-            o.Broadcaster.SendQueueCapacity = 16;
-            o.Broadcaster.SlowClientPolicy = SlowClientPolicy.Disconnect;
-            o.Broadcaster.CloseTimeout = TimeSpan.FromSeconds(1);
+            o.SendQueueCapacity = 16;
+            o.SlowClientPolicy = SlowClientPolicy.Disconnect;
+            o.CloseTimeout = TimeSpan.FromSeconds(1);
         });
-        await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_window_ms=0"), read: false);
+        await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero }, read: false);
         await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
         var payload = new string('p', 64 * 1024);
 

@@ -1,0 +1,205 @@
+using System.Net;
+using System.Text.Json;
+using EventManager.Sockets;
+
+namespace EventManager.Sockets.Tests;
+
+[TestFixture]
+[CancelAfter(120_000)]
+public sealed class ResumeTests
+{
+    private const int Count = 20_000;
+    private const int WhileConnected = 5_000;
+    private const int WhileAway = 12_500;
+
+    [Test]
+    public async Task WebSocket_DroppedUnderLoadAndResumed_GetsEveryEventOnceInOrder()
+    {
+        await using var server = SocketHost.Start(o => o.SendQueueCapacity = 50_000, manager: o => o.HistoryCapacity = 50_000);
+        var received = new List<int>();
+        var first = await server.ConnectAsync(new() { BatchSize = 100, BatchWindow = TimeSpan.FromMilliseconds(5) });
+        await first.NextAsync("connected");
+        await PublishAsync(server, 0, WhileConnected);
+        var lastId = await ReadSome(first, received, 3000);
+        first.Socket.Abort();
+        first.Socket.Dispose();
+        await PublishAsync(server, WhileConnected, WhileAway);
+
+        await using var second = await server.ConnectAsync(new() { BatchSize = 100, BatchWindow = TimeSpan.FromMilliseconds(5), LastEventId = lastId });
+        await second.NextAsync("connected");
+        var resumed = (await second.NextAsync("resumed")).GetProperty("payload");
+        var live = PublishAsync(server, WhileAway, Count);
+        await ReadSome(second, received, Count - received.Count);
+        await live;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(resumed.GetProperty("recovered").GetBoolean(), Is.True);
+            Assert.That(resumed.GetProperty("status").GetString(), Is.EqualTo("recovered"));
+            Assert.That(received, Is.EqualTo(Enumerable.Range(0, Count)), "every event exactly once, in order");
+            Assert.That(server.Broadcaster.GetMetrics().ResumesRecovered, Is.EqualTo(1));
+            Assert.That(server.Broadcaster.GetMetrics().EventsReplayed, Is.EqualTo(resumed.GetProperty("replayed").GetInt64()));
+        });
+    }
+
+    [Test]
+    public async Task ResumeFrame_FirstThingAfterConnecting_ReplaysWhatWasMissed()
+    {
+        await using var server = SocketHost.Start();
+        var events = Enumerable.Range(0, 5).Select(i => CustomEvent.Create("load", new { n = i })).ToList();
+        events.ForEach(server.Manager.Publish);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 5, "the events were dispatched");
+        await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero });
+        await client.NextAsync("connected");
+
+        await client.SendAsync(new { type = "resume", payload = new { last_event_id = events[1].EventId } });
+
+        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
+        Assert.That(resumed.GetProperty("replayed").GetInt32(), Is.EqualTo(3));
+        var replayed = await client.EventsAsync(3);
+        Assert.That(replayed.Select(e => e.GetProperty("event_id").GetString()), Is.EqualTo(events.Skip(2).Select(e => e.EventId)));
+    }
+
+    [Test]
+    public async Task Resume_UnderTheDisconnectPolicy_ReplaysWhatWasMissed()
+    {
+        await using var server = SocketHost.Start(o => o.SlowClientPolicy = SlowClientPolicy.Disconnect);
+        var seen = new CustomEvent("seen");
+        server.Manager.Publish(seen);
+        var missed = Enumerable.Range(0, 20).Select(i => CustomEvent.Create("missed", new { n = i })).ToList();
+        missed.ForEach(server.Manager.Publish);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 21, "the events were dispatched");
+
+        await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero, LastEventId = seen.EventId });
+
+        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
+        Assert.That(resumed.GetProperty("replayed").GetInt32(), Is.EqualTo(20));
+        var replayed = await client.EventsAsync(20);
+        Assert.That(replayed.Select(e => e.GetProperty("event_id").GetString()), Is.EqualTo(missed.Select(e => e.EventId)));
+    }
+
+    [Test]
+    public async Task WebSocket_ConnectedFrame_NamesThePositionToResumeFrom()
+    {
+        await using var server = SocketHost.Start();
+        var first = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero });
+        var position = (await first.NextAsync("connected")).GetProperty("payload").GetProperty("last_event_id").GetString();
+        first.Socket.Abort();
+        var meanwhile = new CustomEvent("meanwhile");
+        server.Manager.Publish(meanwhile);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 1, "the event was dispatched");
+
+        await using var second = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero, LastEventId = position });
+
+        Assert.That((await second.NextAsync("resumed")).GetProperty("payload").GetProperty("replayed").GetInt32(), Is.EqualTo(1));
+        Assert.That((await second.NextAsync("event")).GetProperty("event_id").GetString(), Is.EqualTo(meanwhile.EventId));
+    }
+
+    [Test]
+    public async Task Resume_PastTheHistoryLimit_SaysNotRecovered()
+    {
+        await using var server = SocketHost.Start(manager: o => o.HistoryCapacity = 10);
+        var old = new CustomEvent("old");
+        server.Manager.Publish(old);
+        for (var i = 0; i < 50; i++)
+        {
+            server.Manager.Publish(new CustomEvent("newer"));
+        }
+
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 51, "the events were dispatched");
+
+        await using var client = await server.ConnectAsync(new() { LastEventId = old.EventId });
+
+        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
+        Assert.Multiple(() =>
+        {
+            Assert.That(resumed.GetProperty("recovered").GetBoolean(), Is.False);
+            Assert.That(resumed.GetProperty("status").GetString(), Is.EqualTo("history_exceeded"));
+            Assert.That(server.Broadcaster.GetMetrics().ResumesNotRecovered, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Resume_FromAnotherEpochWithAnIdNotKept_SaysEpochChanged()
+    {
+        await using var server = SocketHost.Start();
+        var fromTheOldStream = Guid.CreateVersion7().ToString("N");
+
+        await using var client = await server.ConnectAsync(new() { LastEventId = fromTheOldStream, Epoch = "0123456789abcdef0123456789abcdef" });
+
+        var resumed = (await client.NextAsync("resumed")).GetProperty("payload");
+        Assert.That(resumed.GetProperty("status").GetString(), Is.EqualTo("epoch_changed"));
+    }
+
+    [Test]
+    public async Task Resume_FromAnotherEpochWithAnIdStillKept_Recovers()
+    {
+        await using var server = SocketHost.Start();
+        var evt = new CustomEvent("x");
+        server.Manager.Publish(evt);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 1, "the event was dispatched");
+
+        await using var client = await server.ConnectAsync(new() { LastEventId = evt.EventId, Epoch = "0123456789abcdef0123456789abcdef" });
+
+        Assert.That((await client.NextAsync("resumed")).GetProperty("payload").GetProperty("recovered").GetBoolean(), Is.True, "event ids are unique, so a kept one marks its place whatever the epoch");
+    }
+
+    [Test]
+    public async Task Resume_WithAForeignId_GetsAnErrorFrameAndStaysConnected()
+    {
+        await using var server = SocketHost.Start();
+        var foreign = Guid.CreateVersion7().ToString("N");
+        await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero, LastEventId = foreign });
+
+        var error = (await client.NextAsync("error")).GetProperty("payload");
+        var live = new CustomEvent("still.live");
+        server.Manager.Publish(live);
+
+        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("unknown_event_id"));
+        Assert.That((await client.NextAsync("event")).GetProperty("event_id").GetString(), Is.EqualTo(live.EventId));
+    }
+
+    [Test]
+    public async Task ResumeFrame_WithAGarbageId_GetsAnErrorFrameAndStaysConnected()
+    {
+        await using var server = SocketHost.Start();
+        await using var client = await server.ConnectAsync();
+        await client.NextAsync("connected");
+
+        await client.SendAsync(new { type = "resume", payload = new { last_event_id = "<script>" } });
+
+        Assert.That((await client.NextAsync("error")).GetProperty("payload").GetProperty("field").GetString(), Is.EqualTo("payload.last_event_id"));
+        await client.SendAsync(new { type = "ping" });
+        await client.NextAsync("pong");
+    }
+
+    /// <summary>
+    /// Publishes events numbered <paramref name="from"/> up to <paramref name="to"/> on another thread. The tests publish in
+    /// phases tied to what the client has seen, so the drop lands mid-stream: some events sent before it, some published
+    /// while the client is away (replayed), and the rest live after the resume, racing the replay's tail.
+    /// </summary>
+    private static Task PublishAsync(SocketHost server, int from, int to) => Task.Run(() =>
+    {
+        for (var i = from; i < to; i++)
+        {
+            server.Manager.Publish(CustomEvent.Create("load", new { n = i }));
+        }
+    });
+
+    /// <summary>Reads events into <paramref name="received"/> until <paramref name="count"/> more arrived; returns the last id.</summary>
+    private static async Task<string> ReadSome(WsClient client, List<int> received, int count)
+    {
+        string last = "";
+        var target = received.Count + count;
+        while (received.Count < target)
+        {
+            foreach (var evt in await client.EventsAsync(1))
+            {
+                received.Add(evt.GetProperty("data").GetProperty("n").GetInt32());
+                last = evt.GetProperty("event_id").GetString()!;
+            }
+        }
+
+        return last;
+    }
+}

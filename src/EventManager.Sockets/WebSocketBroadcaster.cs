@@ -20,7 +20,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (ClientConnection Client, Task Run)> _clients = [];
+    private readonly Dictionary<string, (ISocketClient Client, Task Run)> _clients = [];
     private readonly Dictionary<string, SessionStats> _sessions = [];
     private long _eventsSent;
     private long _bytesSent;
@@ -122,7 +122,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         }
 
         await RunTrackedAsync(client, static c => c.RunAsync(), "websocket", cancellationToken).ConfigureAwait(false);
-        Log.ClientLeft(_logger, client.Id, client.CloseCode, ClientCount);
+        Log.ClientLeft(_logger, client.Connection.Id, client.CloseCode, ClientCount);
     }
 
     /// <summary>
@@ -143,8 +143,9 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         options.Validate();
         if (!TryReserve(options.SessionId, out var session, out var refusal))
         {
-            var message = System.Text.Encoding.UTF8.GetBytes($"event: error\ndata: {{\"code\":\"try_again_later\",\"message\":\"{refusal}\"}}\n\n");
-            await destination.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            await destination.WriteAsync("event: error\ndata: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await destination.WriteAsync(Frames.ErrorJson("try_again_later", refusal), cancellationToken).ConfigureAwait(false);
+            await destination.WriteAsync("\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -160,7 +161,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         }
 
         await RunTrackedAsync(client, c => c.RunAsync(destination, cancellationToken), "sse", CancellationToken.None).ConfigureAwait(false);
-        Log.ClientLeft(_logger, client.Id, null, ClientCount);
+        Log.ClientLeft(_logger, client.Connection.Id, null, ClientCount);
     }
 
     /// <summary>Closes one client with the given code, as <c>connected.payload.connection_id</c> names it, and waits until it is gone.</summary>
@@ -171,7 +172,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
     public async Task<bool> DisconnectClientAsync(string clientId, int closeCode = EventSocketCloseCodes.Normal, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(clientId);
-        (ClientConnection Client, Task Run) entry;
+        (ISocketClient Client, Task Run) entry;
         lock (_gate)
         {
             if (!_clients.TryGetValue(clientId, out entry))
@@ -270,29 +271,31 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
     }
 
     private async Task RunTrackedAsync<TClient>(TClient client, Func<TClient, Task> run, string kind, CancellationToken cancellationToken)
-        where TClient : ClientConnection
+        where TClient : ISocketClient
     {
+        var id = client.Connection.Id;
+        var sessionId = client.Connection.Options.SessionId;
         var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
             // Listed before it runs: the client may be sent `connected` (with its id) before run returns, and from then on it must
             // be counted in metrics and reachable by DisconnectClientAsync. A client closed before it runs sends nothing and ends.
-            _clients[client.Id] = (client, gone.Task);
+            _clients[id] = (client, gone.Task);
             if (_disposed)
             {
                 client.BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down");
             }
         }
 
-        Log.ClientConnected(_logger, client.Id, kind, client.Options.SessionId, ClientCount);
+        Log.ClientConnected(_logger, id, kind, sessionId, ClientCount);
         try
         {
-            using var registration = cancellationToken.Register(static state => ((ClientConnection)state!).BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down"), client);
+            using var registration = cancellationToken.Register(static state => ((ISocketClient)state!).BeginClose(EventSocketCloseCodes.GoingAway, "server shutting down"), client);
             await run(client).ConfigureAwait(false);
         }
         finally
         {
-            Release(client.Id, client.Options.SessionId);
+            Release(id, sessionId);
             gone.TrySetResult();
         }
     }

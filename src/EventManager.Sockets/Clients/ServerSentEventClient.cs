@@ -9,18 +9,24 @@ namespace EventManager.Sockets;
 /// event as <c>event: &lt;event_type&gt;</c>, <c>id: &lt;event_id&gt;</c>, <c>data: &lt;json&gt;</c>; <c>gap</c> events after drops;
 /// keep-alive comments while idle.
 /// </summary>
-internal sealed class ServerSentEventClient : ClientConnection, IDisposable
+internal sealed class ServerSentEventClient : ISocketClient, IDisposable
 {
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
 
     private readonly TimeProvider _time;
+    private readonly WebSocketBroadcaster _broadcaster;
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly ResumeCoordinator _resume;
 
     public ServerSentEventClient(WebSocketBroadcaster broadcaster, ClientConnectionOptions options, SessionStats? session)
-        : base(broadcaster, options, session)
     {
+        _broadcaster = broadcaster;
         _time = broadcaster.Manager.TimeProvider;
+        Connection = new ClientConnection(broadcaster, options, session);
+        _resume = new ResumeCoordinator(Connection, () => BeginClose(EventSocketCloseCodes.SlowConsumer, "send queue overflow"));
     }
+
+    public ClientConnection Connection { get; }
 
     public async Task RunAsync(Stream destination, CancellationToken aborted)
     {
@@ -36,8 +42,7 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
         }
         finally
         {
-            Subscription.Dispose();
-            TakeNewDrops(out _);
+            _resume.Dispose();
             Dispose();
         }
     }
@@ -45,7 +50,7 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
     /// <summary>Called once <see cref="RunAsync"/> ends.</summary>
     public void Dispose() => _lifetime.Dispose();
 
-    public override void BeginClose(int closeCode, string reason)
+    public void BeginClose(int closeCode, string reason)
     {
         try
         {
@@ -62,36 +67,35 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
 
     private async IAsyncEnumerable<SseItem<SseFrame>> FramesAsync(CountingStream destination, [EnumeratorCancellation] CancellationToken token)
     {
-        yield return new SseItem<SseFrame>(new SseFrame(null, Frames.SessionStreamStarted(Id, Options.SessionId, _time.GetUtcNow())), "session_stream_started") { EventId = StartPosition };
-        await CompleteResumeAsync(token).ConfigureAwait(false);
-        if (Resume is { } resume)
+        yield return new SseItem<SseFrame>(new SseFrame(null, Frames.SessionStreamStarted(Connection.Id, Connection.Options.SessionId, _time.GetUtcNow())), "session_stream_started") { EventId = _resume.StartPosition };
+        await _resume.CompleteAsync(token).ConfigureAwait(false);
+        var report = new ArrayBufferWriter<byte>(256);
+        if (_resume.WriteReport(report) is { } reportType)
         {
-            yield return resume.Status == ResumeStatus.Unknown
-                ? new SseItem<SseFrame>(new SseFrame(null, Frames.ErrorJson("unknown_event_id", $"no event '{resume.LastEventId}' in this stream; continuing with live events", "last_event_id")), "error")
-                : new SseItem<SseFrame>(new SseFrame(null, Frames.ResumedJson(resume, Broadcaster.Epoch)), "resumed");
+            yield return new SseItem<SseFrame>(new SseFrame(null, report.WrittenSpan.ToArray()), reportType);
         }
 
-        var heartbeat = Broadcaster.Options.HeartbeatInterval;
+        var heartbeat = _broadcaster.Options.HeartbeatInterval;
         Task<bool>? ready = null;
         while (true)
         {
-            if (TryReadUnsent(out var evt))
+            if (_resume.TryReadUnsent(out var evt))
             {
-                var missed = TakeNewDrops(out var total);
+                var missed = _resume.TakeNewDrops(out var total);
                 if (missed > 0)
                 {
                     yield return new SseItem<SseFrame>(new SseFrame(null, Frames.GapJson(missed, total)), "gap");
                 }
 
-                CountSent(1, destination.TakeWritten());
+                Connection.CountSent(1, destination.TakeWritten());
                 yield return new SseItem<SseFrame>(new SseFrame(evt, null), evt.EventType) { EventId = evt.EventId };
                 continue;
             }
 
             // Idle: what the formatter wrote is still buffered, so send it before waiting.
             await destination.FlushAsync(token).ConfigureAwait(false);
-            CountSent(0, destination.TakeWritten());
-            ready ??= Subscription.WaitToReadAsync(token).AsTask();
+            Connection.CountSent(0, destination.TakeWritten());
+            ready ??= _resume.Subscription.WaitToReadAsync(token).AsTask();
             if (heartbeat != Timeout.InfiniteTimeSpan && !await ArrivesWithinAsync(ready, heartbeat, token).ConfigureAwait(false))
             {
                 // Between items the formatter is not writing, so a comment can go straight to the stream.
@@ -120,51 +124,4 @@ internal sealed class ServerSentEventClient : ClientConnection, IDisposable
     }
 
     private readonly record struct SseFrame(WebSocketEvent? Event, byte[]? Json);
-
-    /// <summary>Passes writes through and counts their bytes for the metrics.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        private long _written;
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public long TakeWritten() => Interlocked.Exchange(ref _written, 0);
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            inner.Write(buffer, offset, count);
-            Interlocked.Add(ref _written, count);
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-            Interlocked.Add(ref _written, buffer.Length);
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
 }

@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+
+namespace EventManager.Sockets;
+
+/// <summary>
+/// Everything about where one client is in the stream, for WebSocket and SSE alike: its subscription to the manager, a resume
+/// asked for at connect time or by a <c>resume</c> frame, the replay from a shared history when this instance's is not enough,
+/// the events already sent that a re-subscription must not send again, and the drops not yet reported.
+/// </summary>
+/// <remarks>
+/// Owned by the client's send side (the send loop, or the SSE writer), except where a member says otherwise: the receive loop
+/// only hands over requests with <see cref="Request"/>, and the manager's dispatcher only reads the subscription to detect an
+/// overflow under <see cref="SlowClientPolicy.Disconnect"/>.
+/// </remarks>
+internal sealed class ResumeCoordinator : IDisposable
+{
+    private readonly ClientConnection _connection;
+    private readonly Action _onOverflow;
+    // Written by the send side, read by the dispatcher.
+    private EventSubscription _subscription;
+    private int _overflowSignalled;
+
+    // Send side only. The replay from a shared history, and the ids it held, which live events skip.
+    private Queue<WebSocketEvent> _replay = new();
+    private HashSet<string> _replayedIds = new(StringComparer.Ordinal);
+    private string? _pendingSharedLookup;
+    private long _reportedDropped;
+    private long _firstSentSequence;
+    private long _lastSentSequence;
+    private long _skipFrom;
+    private long _skipTo;
+
+    // Written by the receive loop, taken by the send side.
+    private ResumeRequest? _requested;
+    private TaskCompletionSource _requestSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Subscribes at once, after <see cref="ClientConnectionOptions.LastEventId"/> when the client gave one.</summary>
+    /// <param name="connection">The client.</param>
+    /// <param name="onOverflow">Called once, on the dispatcher, when the queue overflows under <see cref="SlowClientPolicy.Disconnect"/>.</param>
+    public ResumeCoordinator(ClientConnection connection, Action onOverflow)
+    {
+        _connection = connection;
+        _onOverflow = onOverflow;
+        _subscription = Subscribe(connection.Options.LastEventId, connection.Options.Epoch, out var result);
+        Resume = result;
+    }
+
+    /// <summary>The client's pull listener.</summary>
+    public EventSubscription Subscription => Volatile.Read(ref _subscription);
+
+    /// <summary>The outcome of the last resume asked for, to tell the client; <see langword="null"/> when it did not ask.</summary>
+    public ResumeResult? Resume { get; private set; }
+
+    /// <summary>
+    /// The id a client that has read nothing on this connection resumes from without a gap: the one it resumed after, when that
+    /// is being served, otherwise where its subscription started. <see langword="null"/> when the history is off.
+    /// </summary>
+    public string? StartPosition => Resume is { Status: ResumeStatus.Recovered } || _pendingSharedLookup is not null
+        ? Resume!.LastEventId
+        : Subscription.Position;
+
+    /// <summary>Whether the receive loop handed over a <c>resume</c> not applied yet.</summary>
+    public bool HasRequest => Volatile.Read(ref _requested) is not null;
+
+    /// <summary>Completes when a request is handed over; take it before checking <see cref="HasRequest"/>, so none is missed.</summary>
+    public Task RequestSignal => Volatile.Read(ref _requestSignal).Task;
+
+    /// <summary>On the receive loop: asks the send side to resume after <paramref name="lastEventId"/>.</summary>
+    public void Request(string lastEventId, string? epoch)
+    {
+        Volatile.Write(ref _requested, new ResumeRequest(lastEventId, epoch));
+        Interlocked.Exchange(ref _requestSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>
+    /// Finishes a resume this instance's history could not serve by asking the shared one. The replay is what it holds after the
+    /// id, then whatever this instance keeps that it does not have yet (this instance's history is all newer than the id, or the
+    /// id would have been found), with live events that duplicate either skipped by id.
+    /// </summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_pendingSharedLookup is not { } lastEventId)
+        {
+            return;
+        }
+
+        IReadOnlyList<WebSocketEvent>? shared;
+        try
+        {
+            shared = await _connection.Broadcaster.Options.SharedHistory!.GetEventsAfterAsync(lastEventId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The shared history is unreachable: say the events could not be recovered rather than fail the connection.
+            shared = null;
+        }
+
+        _pendingSharedLookup = null;
+        if (shared is not null)
+        {
+            var replay = new Queue<WebSocketEvent>();
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var evt in shared.Concat(_connection.Broadcaster.Manager.GetHistory()))
+            {
+                if (ids.Add(evt.EventId) && _connection.Accepts(evt))
+                {
+                    replay.Enqueue(evt);
+                }
+            }
+
+            (_replay, _replayedIds) = (replay, ids);
+            Resume = new ResumeResult(ResumeStatus.Recovered, lastEventId, replay.Count);
+        }
+
+        _connection.Broadcaster.CountResume(Resume!);
+    }
+
+    /// <summary>
+    /// Applies the request handed over by the receive loop, once a replay from a shared history still being sent is done. When it
+    /// recovers, the new subscription replaces the old one and the events this connection already sent are not sent again; when
+    /// it does not, the client keeps the queue it has rather than start again from now. Either way <see cref="Resume"/> says
+    /// what happened.
+    /// </summary>
+    /// <returns>Whether a request was applied, and is to be reported.</returns>
+    /// <exception cref="OperationCanceledException">The client is closing.</exception>
+    public async Task<bool> ApplyRequestAsync(CancellationToken cancellationToken)
+    {
+        if (_replay.Count > 0 || Interlocked.Exchange(ref _requested, null) is not { } request)
+        {
+            return false;
+        }
+
+        var previous = Subscription;
+        var next = Subscribe(request.LastEventId, request.Epoch, out var result);
+        Resume = result;
+        try
+        {
+            await CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            next.Dispose();
+            throw;
+        }
+
+        if (Resume!.Status != ResumeStatus.Recovered)
+        {
+            next.Dispose();
+            return true;
+        }
+
+        Volatile.Write(ref _subscription, next);
+        _reportedDropped = 0;
+        previous.Dispose();
+        (_skipFrom, _skipTo) = (_firstSentSequence, _lastSentSequence);
+        return true;
+    }
+
+    /// <summary>
+    /// The next event to send: first any replayed from a shared history, then the subscription's, passing over those the shared
+    /// replay already gave and those this connection sent before it re-subscribed.
+    /// </summary>
+    public bool TryReadUnsent([MaybeNullWhen(false)] out WebSocketEvent evt)
+    {
+        if (_replay.TryDequeue(out evt))
+        {
+            return true;
+        }
+
+        var subscription = Subscription;
+        while (subscription.TryRead(out evt))
+        {
+            var sentBefore = _skipTo != 0 && evt.Sequence >= _skipFrom && evt.Sequence <= _skipTo;
+            if (!sentBefore && (_replayedIds.Count == 0 || !_replayedIds.Contains(evt.EventId)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Remembers the positions sent, so a later re-subscription skips them; events from a shared history have another instance's sequence and are left out.</summary>
+    public void RecordSent(List<WebSocketEvent> batch)
+    {
+        foreach (var evt in batch)
+        {
+            if (_replayedIds.Count > 0 && _replayedIds.Contains(evt.EventId))
+            {
+                continue;
+            }
+
+            _firstSentSequence = _firstSentSequence == 0 ? evt.Sequence : Math.Min(_firstSentSequence, evt.Sequence);
+            _lastSentSequence = Math.Max(_lastSentSequence, evt.Sequence);
+        }
+    }
+
+    /// <summary>Events dropped from this client's queue since the last call, counted in the broadcaster's metrics.</summary>
+    public long TakeNewDrops(out long total)
+    {
+        total = Subscription.Dropped;
+        var missed = total - _reportedDropped;
+        _reportedDropped = total;
+        if (missed > 0)
+        {
+            _connection.Broadcaster.CountDropped(missed);
+        }
+
+        return missed;
+    }
+
+    /// <summary>
+    /// Writes the frame that tells the client how its resume went: <c>resumed</c>, or an <c>error</c> for an id this stream never
+    /// had. Returns the frame's type, or <see langword="null"/> (writing nothing) when the client did not ask to resume.
+    /// </summary>
+    public string? WriteReport(IBufferWriter<byte> buffer)
+    {
+        if (Resume is not { } result)
+        {
+            return null;
+        }
+
+        if (result.Status == ResumeStatus.Unknown)
+        {
+            Frames.Error(buffer, "unknown_event_id", $"no event '{result.LastEventId}' in this stream; continuing with live events", "last_event_id");
+            return "error";
+        }
+
+        Frames.Resumed(buffer, result, _connection.Broadcaster.Epoch);
+        return "resumed";
+    }
+
+    /// <summary>Ends the subscription and counts what it still held as dropped.</summary>
+    public void Dispose()
+    {
+        Subscription.Dispose();
+        TakeNewDrops(out _);
+    }
+
+    private EventSubscription Subscribe(string? lastEventId, string? epoch, out ResumeResult? result)
+    {
+        var broadcaster = _connection.Broadcaster;
+        var settings = broadcaster.Options;
+        var listener = new ListenerOptions
+        {
+            Name = "client:" + _connection.Id,
+            Capacity = settings.SendQueueCapacity,
+            OverflowPolicy = settings.SlowClientPolicy == SlowClientPolicy.Disconnect ? OverflowPolicy.DropNewest : OverflowPolicy.DropOldest,
+            Filter = settings.SlowClientPolicy == SlowClientPolicy.Disconnect ? AcceptsUnlessOverflowing : _connection.Accepts,
+        };
+        _pendingSharedLookup = null;
+        result = null;
+        if (lastEventId is null)
+        {
+            return broadcaster.Manager.Subscribe(listener, null);
+        }
+
+        // An id found in the history is proof enough (ids are unique); the epoch only explains an id that is not.
+        var subscription = broadcaster.Manager.Subscribe(listener, lastEventId);
+        result = subscription.Resume;
+        if (result.Status != ResumeStatus.Recovered)
+        {
+            var epochChanged = epoch is not null && !string.Equals(epoch, broadcaster.Epoch, StringComparison.Ordinal);
+            result = epochChanged ? result with { Status = ResumeStatus.EpochChanged } : result;
+            _pendingSharedLookup = !epochChanged && settings.SharedHistory is not null ? lastEventId : null;
+        }
+
+        if (_pendingSharedLookup is null)
+        {
+            broadcaster.CountResume(result);
+        }
+
+        return subscription;
+    }
+
+    /// <summary>
+    /// The filter under <see cref="SlowClientPolicy.Disconnect"/>: once the queue has dropped an event the client is closed. A
+    /// replay never overflows (the replayed events are held beside the queue), and while one runs the subscription being made
+    /// is not assigned yet, so the one read here is the current one.
+    /// </summary>
+    private bool AcceptsUnlessOverflowing(WebSocketEvent evt)
+    {
+        if (!_connection.Accepts(evt))
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _subscription) is { Dropped: > 0 } && Interlocked.Exchange(ref _overflowSignalled, 1) == 0)
+        {
+            _onOverflow();
+        }
+
+        return true;
+    }
+
+    private sealed record ResumeRequest(string LastEventId, string? Epoch);
+}

@@ -1,0 +1,153 @@
+using System.Buffers;
+using System.Net.WebSockets;
+
+namespace EventManager.Sockets;
+
+/// <summary>
+/// Writes one client's frames, one at a time: each is built into the connection's buffer under the send lock and sent within the
+/// send timeout; and sends its one close frame. Socket operations are never cancelled by the connection's lifetime, because
+/// cancelling one aborts the socket and a close frame could no longer be sent; only waiting for the lock is.
+/// </summary>
+internal sealed class WebSocketSender : IDisposable
+{
+    private const int InitialBuffer = 4096;
+    private const int MaxRetainedBuffer = 1024 * 1024;
+
+    private readonly WebSocket _socket;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _sendTimeout;
+    private readonly TimeSpan _closeTimeout;
+    private readonly CancellationToken _lifetime;
+    private readonly Action _onSendTimeout;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    // Under the lock.
+    private ArrayBufferWriter<byte> _buffer = new(InitialBuffer);
+    private CancellationTokenSource _timeout;
+
+    // Any thread: set once, by whoever starts closing first.
+    private int _closing;
+
+    /// <param name="socket">The client's socket.</param>
+    /// <param name="options">The send and close timeouts.</param>
+    /// <param name="time">The clock for the timeouts.</param>
+    /// <param name="onSendTimeout">Called once when a send outlasts the send timeout, which aborts the socket.</param>
+    /// <param name="lifetime">Cancelled when the connection closes; stops waiting for the lock.</param>
+    public WebSocketSender(WebSocket socket, WebSocketBroadcasterOptions options, TimeProvider time, Action onSendTimeout, CancellationToken lifetime)
+    {
+        _onSendTimeout = onSendTimeout;
+        _socket = socket;
+        _time = time;
+        _sendTimeout = options.SendTimeout;
+        _closeTimeout = options.CloseTimeout;
+        _lifetime = lifetime;
+        _timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+    }
+
+    /// <summary>Builds a frame into a buffer the sender owns.</summary>
+    public delegate void FrameBuilder<in TState>(ArrayBufferWriter<byte> buffer, TState state);
+
+    /// <summary>Whether the connection is closing: no frame but the close frame is sent from now on.</summary>
+    public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    /// <summary>Marks the connection closing; <see langword="true"/> for the first caller only.</summary>
+    public bool TryStartClosing() => Interlocked.Exchange(ref _closing, 1) == 0;
+
+    /// <summary>Builds a frame under the send lock and sends it. Returns its length, or -1 once the connection is closing or broken.</summary>
+    public async Task<int> SendAsync<TState>(FrameBuilder<TState> build, TState state)
+    {
+        try
+        {
+            await _lock.WaitAsync(_lifetime).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return -1;
+        }
+
+        try
+        {
+            if (IsClosing)
+            {
+                return -1;
+            }
+
+            _buffer.ResetWrittenCount();
+            build(_buffer, state);
+            var length = _buffer.WrittenCount;
+            _timeout.CancelAfter(_sendTimeout);
+            await _socket.SendAsync(_buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, _timeout.Token).ConfigureAwait(false);
+            if (!_timeout.TryReset())
+            {
+                _timeout.Dispose();
+                _timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+            }
+
+            if (_buffer.Capacity > MaxRetainedBuffer)
+            {
+                _buffer = new ArrayBufferWriter<byte>(InitialBuffer);
+            }
+
+            return length;
+        }
+        catch (OperationCanceledException) when (_timeout.IsCancellationRequested)
+        {
+            // The socket is aborted by now: the client stopped reading for longer than the send timeout.
+            if (TryStartClosing())
+            {
+                _onSendTimeout();
+            }
+
+            return -1;
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            return -1;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sends the close frame once any send in progress has finished, both within <see cref="WebSocketBroadcasterOptions.CloseTimeout"/>.
+    /// Returns whether it went out; a send stuck on a client that does not read keeps it from going.
+    /// </summary>
+    public async Task<bool> SendCloseAsync(WebSocketCloseStatus status, string? reason)
+    {
+        try
+        {
+            if (!await _lock.WaitAsync(_closeTimeout).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(_closeTimeout, _time);
+            await _socket.CloseOutputAsync(status, reason, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            return false;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Called once the connection has ended; a close still finishing may release the lock, so it is left alone.</summary>
+    public void Dispose()
+    {
+        TryStartClosing();
+        _timeout.Dispose();
+    }
+}

@@ -23,10 +23,12 @@ public static class EventEndpointRouteBuilderExtensions
     /// <param name="endpoints">The route builder.</param>
     /// <param name="pattern">The route pattern.</param>
     /// <returns>A builder to add authorization, CORS and other conventions.</returns>
+    /// <exception cref="InvalidOperationException"><c>AddEventSockets()</c> was not called.</exception>
     public static IEndpointConventionBuilder MapEventWebSocket(this IEndpointRouteBuilder endpoints, string pattern)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrWhiteSpace(pattern);
+        EnsureRegistered(endpoints, nameof(MapEventWebSocket));
         return endpoints.Map(pattern, HandleWebSocketAsync).WithDisplayName("EventManager WebSocket " + pattern);
     }
 
@@ -39,10 +41,12 @@ public static class EventEndpointRouteBuilderExtensions
     /// <param name="endpoints">The route builder.</param>
     /// <param name="pattern">The route pattern.</param>
     /// <returns>A builder to add authorization, CORS and other conventions.</returns>
+    /// <exception cref="InvalidOperationException"><c>AddEventSockets()</c> was not called.</exception>
     public static IEndpointConventionBuilder MapEventStream(this IEndpointRouteBuilder endpoints, string pattern)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrWhiteSpace(pattern);
+        EnsureRegistered(endpoints, nameof(MapEventStream));
         return endpoints.MapGet(pattern, HandleStreamAsync).WithDisplayName("EventManager SSE " + pattern);
     }
 
@@ -76,6 +80,12 @@ public static class EventEndpointRouteBuilderExtensions
         var (broadcaster, options) = Services(context);
         if (!context.WebSockets.IsWebSocketRequest)
         {
+            if (context.RequestServices.GetRequiredService<MissingWebSocketMiddleware>().Detects(context))
+            {
+                await Problem(context, StatusCodes.Status400BadRequest, "websockets_not_enabled", MissingWebSocketMiddleware.Message).ConfigureAwait(false);
+                return;
+            }
+
             await Problem(context, StatusCodes.Status400BadRequest, "not_websocket", "This endpoint expects a WebSocket upgrade (and the app must call UseWebSockets()).").ConfigureAwait(false);
             return;
         }
@@ -134,11 +144,19 @@ public static class EventEndpointRouteBuilderExtensions
         return clientOptions;
     }
 
-    private static (WebSocketBroadcaster Broadcaster, EventSocketOptions Options) Services(HttpContext context)
+    private static (WebSocketBroadcaster Broadcaster, EventSocketOptions Options) Services(HttpContext context) =>
+        (context.RequestServices.GetRequiredService<WebSocketBroadcaster>(), context.RequestServices.GetRequiredService<IOptions<EventSocketOptions>>().Value);
+
+    /// <summary>Fails while the app is being built, as ASP.NET Core's <c>MapHub</c> does, rather than with a 500 at the first request.</summary>
+    private static void EnsureRegistered(IEndpointRouteBuilder endpoints, string method)
     {
-        var broadcaster = context.RequestServices.GetService<WebSocketBroadcaster>()
-            ?? throw new InvalidOperationException("The event socket endpoints need services.AddWebSocketEventManager().AddEventSockets().");
-        return (broadcaster, context.RequestServices.GetRequiredService<IOptions<EventSocketOptions>>().Value);
+        var registered = endpoints.ServiceProvider.GetService<IServiceProviderIsService>()?.IsService(typeof(WebSocketBroadcaster))
+            ?? endpoints.ServiceProvider.GetService<WebSocketBroadcaster>() is not null;
+        if (!registered)
+        {
+            throw new InvalidOperationException(
+                $"{method} needs the event socket services: call builder.Services.AddWebSocketEventManager().AddEventSockets() before building the app.");
+        }
     }
 
     private static bool OriginAllowed(HttpContext context, EventSocketOptions options)

@@ -4,7 +4,7 @@ using EventManager.Sockets;
 namespace EventManager.AspNetCore;
 
 /// <summary>Settings of the WebSocket and Server-Sent Events endpoints.</summary>
-public sealed class EventSocketOptions
+public sealed class EventSocketOptions : IValidatable
 {
     /// <summary>
     /// Origins allowed to open a WebSocket, such as <c>https://dashboard.example.com</c>. An upgrade whose <c>Origin</c> header names
@@ -25,6 +25,8 @@ public sealed class EventSocketOptions
 
     /// <summary>The broadcaster's settings: limits, queues, heartbeats, timeouts.</summary>
     public WebSocketBroadcasterOptions Broadcaster { get; set; } = new();
+
+    void IValidatable.Validate() => Validate();
 
     internal void Validate()
     {

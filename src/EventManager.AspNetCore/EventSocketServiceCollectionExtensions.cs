@@ -15,7 +15,7 @@ public static class EventSocketServiceCollectionExtensions
     /// Registers a singleton <see cref="WebSocketBroadcaster"/> for the manager, used by <c>MapEventWebSocket</c> and
     /// <c>MapEventStream</c>, which closes every client with 1001 when the host stops. A registered
     /// <see cref="ISharedEventHistory"/> (the Redis mirror's) serves resumes this instance's history cannot. Invalid options throw
-    /// <see cref="OptionsValidationException"/> when the broadcaster is first resolved.
+    /// <see cref="OptionsValidationException"/> when the host starts.
     /// </summary>
     /// <param name="builder">The builder from <c>AddWebSocketEventManager</c>.</param>
     /// <param name="configure">Sets options; optional.</param>
@@ -24,13 +24,13 @@ public static class EventSocketServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<EventSocketOptions>();
+        var options = services.AddOptions<EventSocketOptions>().ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventSocketOptions>, EventSocketOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventSocketOptions>, OptionsValidator<EventSocketOptions>>());
         services.TryAddSingleton(provider =>
         {
             var broadcaster = provider.GetRequiredService<IOptions<EventSocketOptions>>().Value.Broadcaster;
@@ -38,6 +38,7 @@ public static class EventSocketServiceCollectionExtensions
             return new WebSocketBroadcaster(provider.GetRequiredService<WebSocketEventManager>(), broadcaster, provider.GetService<ILogger<WebSocketBroadcaster>>());
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BroadcasterHostedService>());
+        services.TryAddSingleton(provider => new MissingWebSocketMiddleware(provider.GetService<ILoggerFactory>()));
         return builder;
     }
 }

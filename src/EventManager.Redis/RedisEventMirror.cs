@@ -73,13 +73,6 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(manager);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.InstanceId is not null && options.InstanceId != manager.InstanceId)
-        {
-            throw new ArgumentException(
-                $"{nameof(RedisMirrorOptions)}.{nameof(RedisMirrorOptions.InstanceId)} is '{options.InstanceId}' but the manager's InstanceId is '{manager.InstanceId}'; the mirror marks events with the manager's id, so leave it null or set the same id in EventManagerOptions.",
-                nameof(options));
-        }
-
         _manager = manager;
         _instanceIdUtf8 = System.Text.Encoding.UTF8.GetBytes(manager.InstanceId);
         _logger = logger ?? (ILogger)NullLogger.Instance;

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace EventManager.Redis;
 
 /// <summary>Settings of a <see cref="RedisEventMirror"/>. Every property has a documented default; invalid values throw naming the property.</summary>
-public sealed class RedisMirrorOptions
+public sealed class RedisMirrorOptions : IValidatable
 {
     /// <summary>The default of <see cref="Channel"/>, as in the original Python design.</summary>
     public const string DefaultChannel = "websocket_events";
@@ -51,13 +51,6 @@ public sealed class RedisMirrorOptions
     /// session; the mirror itself listens to both. Default <see langword="false"/>.
     /// </summary>
     public bool UseSessionChannels { get; set; }
-
-    /// <summary>
-    /// The id that marks this instance's events in Redis. Default <see langword="null"/>: the manager's
-    /// <see cref="WebSocketEventManager.InstanceId"/>, which is what the mirror uses in any case; a different value is rejected.
-    /// With dependency injection, setting it here sets the manager's id when that is not set.
-    /// </summary>
-    public string? InstanceId { get; set; }
 
     /// <summary>
     /// How many local events may wait to be sent, for example while Redis is down. Default <see cref="DefaultOutboundBufferSize"/>;
@@ -140,6 +133,8 @@ public sealed class RedisMirrorOptions
         return parsed;
     }
 
+    void IValidatable.Validate() => Validate();
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(Configuration))
@@ -153,10 +148,6 @@ public sealed class RedisMirrorOptions
             throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(Channel)} must be a non-blank name without '*' or control characters.", nameof(Channel));
         }
 
-        if (InstanceId is not null && (string.IsNullOrWhiteSpace(InstanceId) || InstanceId.Length > 128))
-        {
-            throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(InstanceId)} must be null or 1 to 128 non-blank characters.", nameof(InstanceId));
-        }
 
         InRange(OutboundBufferSize, 1, ListenerOptions.MaxCapacity, nameof(OutboundBufferSize));
         if (OutboundOverflowPolicy is not (OverflowPolicy.DropOldest or OverflowPolicy.DropNewest))

@@ -77,7 +77,7 @@ public sealed class WebSocketBroadcasterOptions
 
     /// <summary>Checks the options, as the broadcaster's constructor does.</summary>
     /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
-    public void Validate()
+    internal void Validate()
     {
         InRange(MaxClients, 1, int.MaxValue, nameof(MaxClients));
         InRange(MaxClientsPerSession, 1, int.MaxValue, nameof(MaxClientsPerSession));

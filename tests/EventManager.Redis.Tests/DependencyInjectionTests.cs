@@ -14,7 +14,7 @@ public sealed class DependencyInjectionTests
     {
         await using var server = await RedisServer.StartAsync();
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddWebSocketEventManager().AddRedisMirror(o => (o.Configuration, o.InstanceId, o.Channel) = (server.Configuration, "service-1", "di-test"));
+        builder.Services.AddWebSocketEventManager(o => o.InstanceId = "service-1").AddRedisMirror(o => (o.Configuration, o.Channel) = (server.Configuration, "di-test"));
         using var host = builder.Build();
 
         await host.StartAsync();
@@ -29,7 +29,7 @@ public sealed class DependencyInjectionTests
         Assert.Multiple(() =>
         {
             Assert.That(evt.EventId, Is.EqualTo("from-cli"));
-            Assert.That(manager.InstanceId, Is.EqualTo("service-1"), "the mirror's instance id became the manager's");
+            Assert.That(manager.InstanceId, Is.EqualTo("service-1"), "one instance id, the manager's");
             Assert.That(mirror.Health, Is.EqualTo(RedisMirrorHealth.Stopped));
         });
     }

@@ -10,7 +10,6 @@ public sealed class ValidationTests
         yield return Case(o => o.Configuration = "password=secret", nameof(RedisMirrorOptions.Configuration));
         yield return Case(o => o.Channel = "", nameof(RedisMirrorOptions.Channel));
         yield return Case(o => o.Channel = "events*", nameof(RedisMirrorOptions.Channel));
-        yield return Case(o => o.InstanceId = " ", nameof(RedisMirrorOptions.InstanceId));
         yield return Case(o => o.OutboundBufferSize = 0, nameof(RedisMirrorOptions.OutboundBufferSize));
         yield return Case(o => o.OutboundOverflowPolicy = OverflowPolicy.Wait, nameof(RedisMirrorOptions.OutboundOverflowPolicy));
         yield return Case(o => o.MaxBatchSize = 0, nameof(RedisMirrorOptions.MaxBatchSize));
@@ -40,16 +39,6 @@ public sealed class ValidationTests
     }
 
     [Test]
-    public async Task StartAsync_InstanceIdDifferentFromTheManagers_ThrowsNamingBoth()
-    {
-        await using var manager = new WebSocketEventManager(new EventManagerOptions { InstanceId = "web-1" });
-
-        var error = Assert.ThrowsAsync<ArgumentException>(() => RedisEventMirror.StartAsync(manager, new RedisMirrorOptions { InstanceId = "web-2" }))!;
-
-        Assert.That(error.Message, Does.Contain("web-1").And.Contain("web-2"));
-    }
-
-    [Test]
     public void StartAsync_NullArguments_ThrowNamingTheParameter()
     {
         Assert.That(() => RedisEventMirror.StartAsync(null!, new RedisMirrorOptions()), Throws.ArgumentNullException.With.Property("ParamName").EqualTo("manager"));
@@ -69,7 +58,6 @@ public sealed class ValidationTests
             Assert.That(options.MaxBatchDelay, Is.EqualTo(TimeSpan.Zero));
             Assert.That(options.OutboundOverflowPolicy, Is.EqualTo(OverflowPolicy.DropOldest));
             Assert.That(options.UseSessionChannels, Is.False);
-            Assert.That(options.InstanceId, Is.Null);
         });
         Assert.That(options.Validate, Throws.Nothing);
     }

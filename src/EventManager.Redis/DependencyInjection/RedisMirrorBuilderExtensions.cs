@@ -15,8 +15,7 @@ public static class RedisMirrorBuilderExtensions
     /// <summary>
     /// Adds a singleton <see cref="RedisEventMirror"/> for the registered manager, started and stopped with the host. Inject it
     /// to read its <see cref="RedisEventMirror.Health"/> and metrics. Invalid options throw <see cref="OptionsValidationException"/>
-    /// when the mirror is first resolved. A <see cref="RedisMirrorOptions.InstanceId"/> set here becomes the manager's
-    /// <see cref="EventManagerOptions.InstanceId"/> when that is not set.
+    /// when the host starts. The mirror marks this instance's events with the manager's <see cref="EventManagerOptions.InstanceId"/>.
     /// </summary>
     /// <param name="builder">The builder from <c>AddWebSocketEventManager</c>.</param>
     /// <param name="configure">Sets options.</param>
@@ -26,10 +25,8 @@ public static class RedisMirrorBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         var services = builder.Services;
-        services.AddOptions<RedisMirrorOptions>().Configure(configure);
-        services.AddOptions<EventManagerOptions>()
-            .PostConfigure<IOptions<RedisMirrorOptions>>((manager, mirror) => manager.InstanceId ??= mirror.Value.InstanceId);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisMirrorOptions>, RedisMirrorOptionsValidator>());
+        services.AddOptions<RedisMirrorOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisMirrorOptions>, OptionsValidator<RedisMirrorOptions>>());
         services.TryAddSingleton(provider => new RedisEventMirror(
             provider.GetRequiredService<WebSocketEventManager>(),
             provider.GetRequiredService<IOptions<RedisMirrorOptions>>().Value,

@@ -14,7 +14,8 @@ public static class EventManagerServiceCollectionExtensions
     /// <summary>
     /// Registers a singleton <see cref="WebSocketEventManager"/> configured through <see cref="IOptions{TOptions}"/> of
     /// <see cref="EventManagerOptions"/>. Calling it again adds configuration, not another manager. Invalid options
-    /// throw <see cref="OptionsValidationException"/> when the manager is first resolved. The container disposes the manager.
+    /// throw <see cref="OptionsValidationException"/> when the host starts (or, without a host, when the manager is first
+    /// resolved). The container disposes the manager.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets options; optional.</param>
@@ -22,7 +23,7 @@ public static class EventManagerServiceCollectionExtensions
     public static EventManagerBuilder AddWebSocketEventManager(this IServiceCollection services, Action<EventManagerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<EventManagerOptions>();
+        var options = services.AddOptions<EventManagerOptions>().ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);
@@ -46,7 +47,7 @@ public static class EventManagerServiceCollectionExtensions
     public static EventManagerBuilder AddStatusReporter(this EventManagerBuilder builder, Action<StatusReporterOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<StatusReporterOptions>();
+        var options = builder.Services.AddOptions<StatusReporterOptions>().ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);

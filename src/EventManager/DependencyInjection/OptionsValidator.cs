@@ -8,7 +8,10 @@ internal interface IValidatable
     void Validate();
 }
 
-/// <summary>Turns an options class's own validation into an <see cref="OptionsValidationException"/> at resolution.</summary>
+/// <summary>
+/// Turns an options class's own validation into an <see cref="OptionsValidationException"/>, at host start with
+/// <c>ValidateOnStart</c>. Shared source: every package compiles this one file, so there is one validator shape.
+/// </summary>
 internal sealed class OptionsValidator<TOptions> : IValidateOptions<TOptions>
     where TOptions : class, IValidatable
 {

@@ -137,6 +137,14 @@ public sealed partial class WebSocketEventManager
                 events = _history.After(found);
                 return new ResumeResult(ResumeStatus.Recovered, afterEventId, events.Count);
             }
+
+            // Evicted, but the one right before everything kept (such as a quiet stream's newest event, expired by age, given
+            // as a subscription's position): nothing after it was lost.
+            if (_history.AfterLastEvicted(afterEventId) is > 0 and var evicted)
+            {
+                events = _history.After(evicted);
+                return new ResumeResult(ResumeStatus.Recovered, afterEventId, events.Count);
+            }
         }
 
         events = [];

@@ -34,6 +34,18 @@ public sealed class ClientPartsTests
     }
 
     [Test]
+    public void SentSequences_RunsWithAHole_ContainExactlyWhatWasAdded()
+    {
+        var sent = new SentSequences();
+        foreach (var sequence in new long[] { 1, 2, 3, 7, 8, 5, 4 })
+        {
+            sent.Add(sequence);
+        }
+
+        Assert.That(Enumerable.Range(0, 10).Where(i => sent.Contains(i)), Is.EqualTo(new[] { 1, 2, 3, 4, 5, 7, 8 }));
+    }
+
+    [Test]
     public void TryTake_OverTheRate_RefusesUntilTimeRefillsTheBucket()
     {
         var time = new ManualTimeProvider();

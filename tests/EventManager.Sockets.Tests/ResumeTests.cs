@@ -96,6 +96,43 @@ public sealed class ResumeTests
     }
 
     [Test]
+    public async Task ResumeFrame_AfterAGap_SendsExactlyTheEventsTheQueueDropped()
+    {
+        await using var server = SocketHost.Start(o => o.SendQueueCapacity = 16);
+        var stalled = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero }, read: false);
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
+        var payload = new string('p', 64 * 1024);
+        var published = Enumerable.Range(0, 200).Select(i => CustomEvent.Create("big", new { n = i, payload })).ToList();
+
+        // Large events fill the socket buffers while the client does not read: some are sent, then its queue drops some.
+        published.ForEach(server.Manager.Publish);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == published.Count, "every event was dispatched");
+        await Eventually.Until(() => server.Manager.GetMetrics().Listeners.Single().Dropped > 0, "the client's queue overflowed");
+        await using var client = WsClient.Over(stalled.Socket);
+        var position = (await client.NextAsync("connected")).GetProperty("payload").GetProperty("last_event_id").GetString();
+        var received = new List<string>();
+        while ((await client.NextAsync()) is var frame && frame.GetProperty("type").GetString() != "gap")
+        {
+            received.Add(frame.GetProperty("event_id").GetString()!);
+        }
+
+        // From where the connection started: what it sent is not sent again, what its queue dropped (the holes between the
+        // runs it sent, wherever the gap frames fell) is.
+        await client.SendAsync(new { type = "resume", payload = new { last_event_id = position } });
+        while (received.Count < published.Count)
+        {
+            var frame = await client.NextAsync();
+            if (frame.GetProperty("type").GetString() == "event")
+            {
+                received.Add(frame.GetProperty("event_id").GetString()!);
+            }
+        }
+
+        Assert.That(received, Is.Unique, "nothing sent twice");
+        Assert.That(received.Order(), Is.EqualTo(published.Select(e => e.EventId).Order()), "every event, the dropped ones through the resume");
+    }
+
+    [Test]
     public async Task Resume_PastTheHistoryLimit_SaysNotRecovered()
     {
         await using var server = SocketHost.Start(manager: o => o.HistoryCapacity = 10);

@@ -144,10 +144,13 @@ public class HistoryTests
         await Eventually.Until(() => manager.GetMetrics().Dispatched == 25, "every event was dispatched");
 
         var kept = manager.GetEventsAfter(all[19].EventId, out var after);
-        var evicted = manager.GetEventsAfter(all[14].EventId, out var none);
+        var justBefore = manager.GetEventsAfter(all[14].EventId, out var everyKept);
+        var evicted = manager.GetEventsAfter(all[13].EventId, out var none);
 
         Assert.That(kept.Status, Is.EqualTo(ResumeStatus.Recovered));
         Assert.That(after.Select(e => e.EventType), Is.EqualTo(Enumerable.Range(20, 5).Select(i => "e" + i)));
+        Assert.That(justBefore.Status, Is.EqualTo(ResumeStatus.Recovered), "evicted, but right before everything kept: nothing after it is lost");
+        Assert.That(everyKept, Has.Count.EqualTo(10));
         Assert.That(evicted.Status, Is.EqualTo(ResumeStatus.HistoryExceeded));
         Assert.That(none, Is.Empty);
         Assert.That(manager.GetHistory().Select(e => e.EventType), Is.EqualTo(Enumerable.Range(15, 10).Select(i => "e" + i)));
@@ -275,7 +278,12 @@ public class HistoryTests
     public async Task Subscribe_FromThePositionOfAStreamWithNoEventsYet_ReplaysFromItsStart()
     {
         await using var manager = new WebSocketEventManager();
-        var position = manager.Subscribe().Position;
+        string? position;
+        using (var live = manager.Subscribe())
+        {
+            position = live.Position;
+        }
+
         var first = Events.Custom("first");
         manager.Publish(first);
         await Eventually.Until(() => manager.GetMetrics().Dispatched == 1, "the event was dispatched");
@@ -285,6 +293,30 @@ public class HistoryTests
         Assert.That(position, Is.EqualTo(manager.Epoch));
         Assert.That(resumed.Resume.Status, Is.EqualTo(ResumeStatus.Recovered));
         Assert.That(resumed.TryRead(out var evt) ? evt : null, Is.SameAs(first));
+    }
+
+    [Test]
+    public async Task Subscribe_FromThePositionOfAQuietStreamWhoseNewestEventExpired_GetsWhatFollowed()
+    {
+        var time = new ManualTimeProvider();
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time, HistoryMaxAge = TimeSpan.FromMinutes(1) });
+        manager.Publish(Events.Custom("quiet"));
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 1, "the event was dispatched");
+        time.Advance(TimeSpan.FromMinutes(2));
+        string? position;
+        using (var first = manager.Subscribe())
+        {
+            position = first.Position;
+        }
+
+        var next = Events.Custom("next");
+        manager.Publish(next);
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 2, "the next event was dispatched");
+
+        await using var resumed = manager.Subscribe(null, position);
+
+        Assert.That(resumed.Resume.Status, Is.EqualTo(ResumeStatus.Recovered));
+        Assert.That(resumed.TryRead(out var evt) ? evt : null, Is.SameAs(next));
     }
 
     [Test]

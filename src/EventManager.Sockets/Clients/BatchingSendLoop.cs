@@ -119,6 +119,11 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
     private async Task<bool> SendAsync(List<WebSocketEvent> batch)
     {
         var missed = resume.TakeNewDrops(out var total);
+        if (resume.ClosesOnOverflow(missed))
+        {
+            return false;
+        }
+
         if (missed > 0)
         {
             var gap = await sender.SendAsync(static (buffer, gap) => Frames.Gap(buffer, gap.missed, gap.total), (missed, total)).ConfigureAwait(false);

@@ -26,10 +26,8 @@ internal sealed class ResumeCoordinator : IDisposable
     private HashSet<string> _replayedIds = new(StringComparer.Ordinal);
     private string? _pendingSharedLookup;
     private long _reportedDropped;
-    private long _firstSentSequence;
-    private long _lastSentSequence;
-    private long _skipFrom;
-    private long _skipTo;
+    private readonly SentSequences _sent = new();
+    private bool _skipSent;
 
     // Written by the receive loop, taken by the send side.
     private ResumeRequest? _requested;
@@ -37,7 +35,7 @@ internal sealed class ResumeCoordinator : IDisposable
 
     /// <summary>Subscribes at once, after <see cref="ClientConnectionOptions.LastEventId"/> when the client gave one.</summary>
     /// <param name="connection">The client.</param>
-    /// <param name="onOverflow">Called once, on the dispatcher, when the queue overflows under <see cref="SlowClientPolicy.Disconnect"/>.</param>
+    /// <param name="onOverflow">Called once, on the thread pool, when the queue overflows under <see cref="SlowClientPolicy.Disconnect"/>.</param>
     public ResumeCoordinator(ClientConnection connection, Action onOverflow)
     {
         _connection = connection;
@@ -90,9 +88,10 @@ internal sealed class ResumeCoordinator : IDisposable
         {
             shared = await _connection.Broadcaster.Options.SharedHistory!.GetEventsAfterAsync(lastEventId, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // The shared history is unreachable: say the events could not be recovered rather than fail the connection.
+            // The shared history is unreachable (or gave up on its own): say the events could not be recovered rather than
+            // fail the connection.
             shared = null;
         }
 
@@ -153,7 +152,7 @@ internal sealed class ResumeCoordinator : IDisposable
         Volatile.Write(ref _subscription, next);
         _reportedDropped = 0;
         previous.Dispose();
-        (_skipFrom, _skipTo) = (_firstSentSequence, _lastSentSequence);
+        _skipSent = true;
         return true;
     }
 
@@ -171,7 +170,7 @@ internal sealed class ResumeCoordinator : IDisposable
         var subscription = Subscription;
         while (subscription.TryRead(out evt))
         {
-            var sentBefore = _skipTo != 0 && evt.Sequence >= _skipFrom && evt.Sequence <= _skipTo;
+            var sentBefore = _skipSent && _sent.Contains(evt.Sequence);
             if (!sentBefore && (_replayedIds.Count == 0 || !_replayedIds.Contains(evt.EventId)))
             {
                 return true;
@@ -191,8 +190,7 @@ internal sealed class ResumeCoordinator : IDisposable
                 continue;
             }
 
-            _firstSentSequence = _firstSentSequence == 0 ? evt.Sequence : Math.Min(_firstSentSequence, evt.Sequence);
-            _lastSentSequence = Math.Max(_lastSentSequence, evt.Sequence);
+            _sent.Add(evt.Sequence);
         }
     }
 
@@ -231,11 +229,31 @@ internal sealed class ResumeCoordinator : IDisposable
         return "resumed";
     }
 
-    /// <summary>Ends the subscription and counts what it still held as dropped.</summary>
+    /// <summary>
+    /// Under <see cref="SlowClientPolicy.Disconnect"/>, after the queue dropped events, starts closing the client and returns
+    /// <see langword="true"/>: the send side then stops instead of sending a <c>gap</c>.
+    /// </summary>
+    public bool ClosesOnOverflow(long missed)
+    {
+        if (missed <= 0 || _connection.Broadcaster.Options.SlowClientPolicy != SlowClientPolicy.Disconnect)
+        {
+            return false;
+        }
+
+        SignalOverflow();
+        return true;
+    }
+
+    /// <summary>Ends the subscription and counts what it and a replay from a shared history still held as dropped.</summary>
     public void Dispose()
     {
         Subscription.Dispose();
         TakeNewDrops(out _);
+        if (_replay.Count > 0)
+        {
+            _connection.Broadcaster.CountDropped(_replay.Count);
+            _replay.Clear();
+        }
     }
 
     private EventSubscription Subscribe(string? lastEventId, string? epoch, out ResumeResult? result)
@@ -286,12 +304,21 @@ internal sealed class ResumeCoordinator : IDisposable
             return false;
         }
 
-        if (Volatile.Read(ref _subscription) is { Dropped: > 0 } && Interlocked.Exchange(ref _overflowSignalled, 1) == 0)
+        if (Volatile.Read(ref _subscription) is { Dropped: > 0 })
         {
-            _onOverflow();
+            SignalOverflow();
         }
 
         return true;
+    }
+
+    /// <summary>Closing waits on the client's transport: never on the dispatcher, and only once.</summary>
+    private void SignalOverflow()
+    {
+        if (Interlocked.Exchange(ref _overflowSignalled, 1) == 0)
+        {
+            ThreadPool.QueueUserWorkItem(static overflow => overflow(), _onOverflow, preferLocal: false);
+        }
     }
 
     private sealed record ResumeRequest(string LastEventId, string? Epoch);

@@ -82,6 +82,11 @@ internal sealed class ServerSentEventClient : ISocketClient, IDisposable
             if (_resume.TryReadUnsent(out var evt))
             {
                 var missed = _resume.TakeNewDrops(out var total);
+                if (_resume.ClosesOnOverflow(missed))
+                {
+                    yield break;
+                }
+
                 if (missed > 0)
                 {
                     yield return new SseItem<SseFrame>(new SseFrame(null, Frames.GapJson(missed, total)), "gap");

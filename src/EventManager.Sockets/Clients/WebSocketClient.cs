@@ -28,9 +28,7 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
         _sender = new WebSocketSender(socket, broadcaster.Options, Connection.Time, ReportSendTimeout, _lifetime.Token);
         _rateLimiter = new FrameRateLimiter(broadcaster.Options.MaxFramesPerSecond, Connection.Time);
 
-        // Closing waits on the socket: never on the dispatcher, which reports the overflow.
-        _resume = new ResumeCoordinator(Connection, () => ThreadPool.QueueUserWorkItem(
-            static client => client.BeginClose(EventSocketCloseCodes.SlowConsumer, "send queue overflow"), this, preferLocal: false));
+        _resume = new ResumeCoordinator(Connection, () => BeginClose(EventSocketCloseCodes.SlowConsumer, "send queue overflow"));
     }
 
     public ClientConnection Connection { get; }
@@ -61,14 +59,20 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
         {
             _receiveEnded.TrySetResult();
             await _lifetime.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(sending, heartbeats, metrics).ConfigureAwait(false);
-            if (_socket.State != WebSocketState.Closed)
+            try
             {
-                _socket.Abort();
+                await Task.WhenAll(sending, heartbeats, metrics).ConfigureAwait(false);
             }
+            finally
+            {
+                if (_socket.State != WebSocketState.Closed)
+                {
+                    _socket.Abort();
+                }
 
-            _resume.Dispose();
-            Dispose();
+                _resume.Dispose();
+                Dispose();
+            }
         }
     }
 
@@ -228,9 +232,22 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
         }
     }
 
-    /// <summary>Tells the client how its resume went, when it asked for one.</summary>
-    private Task<bool> ReportResumeAsync() =>
-        _resume.Resume is null ? Task.FromResult(true) : SendControlAsync(static (buffer, resume) => resume.WriteReport(buffer), _resume);
+    /// <summary>Tells the client how its resume went, when it asked for one; an id this stream never had counts as a client error.</summary>
+    private Task<bool> ReportResumeAsync()
+    {
+        if (_resume.Resume is not { } result)
+        {
+            return Task.FromResult(true);
+        }
+
+        if (result.Status == ResumeStatus.Unknown)
+        {
+            _broadcaster.CountProtocolError();
+            Log.ClientError(_logger, Connection.Id, "unknown_event_id", $"no event '{result.LastEventId}' in this stream");
+        }
+
+        return SendControlAsync(static (buffer, resume) => resume.WriteReport(buffer), _resume);
+    }
 
     private Task<bool> SendErrorAsync(ClientFrameError error)
     {

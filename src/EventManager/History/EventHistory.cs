@@ -17,6 +17,9 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
     private long _next = 1;
     private string? _newestEventId;
 
+    // The event right before the oldest kept one, evicted by count or age: resuming after it loses nothing.
+    private string? _lastEvictedId;
+
     /// <summary>The sequence of the oldest event kept (equal to <see cref="Next"/> when empty).</summary>
     public long First => _first;
 
@@ -27,6 +30,16 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
 
     /// <summary>The id of the newest event appended, even when its age has expired it; <see langword="null"/> before the first.</summary>
     public string? NewestEventId => _newestEventId;
+
+    /// <summary>
+    /// The sequence to read after when resuming after the event that was evicted last (by count or age), which is right before
+    /// the oldest kept one; 0 when the id is not that event's.
+    /// </summary>
+    public long AfterLastEvicted(string eventId)
+    {
+        Expire(time.GetTimestamp());
+        return string.Equals(eventId, _lastEvictedId, StringComparison.Ordinal) ? _first - 1 : 0;
+    }
 
     /// <summary>Whether every event of the stream is still kept: none was evicted by count or age since the first.</summary>
     public bool HoldsStreamStart
@@ -62,6 +75,7 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
             var sequence = evt.Sequence;
             if (Count == _ring.Length)
             {
+                _lastEvictedId = Slot(_first).Event!.EventId;
                 _first++;
             }
             else if (Count == 0)
@@ -136,6 +150,7 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
         while (Count > 0 && time.GetElapsedTime(Slot(_first).Added, now) > maxAge)
         {
             // Released so an expired event does not stay reachable until its slot is reused.
+            _lastEvictedId = Slot(_first).Event!.EventId;
             Slot(_first) = default;
             _first++;
         }

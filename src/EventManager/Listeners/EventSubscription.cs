@@ -58,7 +58,7 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
-        if (_replayed < _replay.Count && Volatile.Read(ref _disposed) == 0 && !_managerAborted.IsCancellationRequested)
+        if (Volatile.Read(ref _replayed) < _replay.Count && !_managerAborted.IsCancellationRequested)
         {
             return true;
         }
@@ -79,11 +79,18 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
     /// <returns>Whether an event was taken; <see langword="false"/> also once the subscription has ended.</returns>
     public bool TryRead([MaybeNullWhen(false)] out WebSocketEvent evt)
     {
-        if (_replayed < _replay.Count && Volatile.Read(ref _disposed) == 0 && !_managerAborted.IsCancellationRequested)
+        // A slot is claimed before it is read: Dispose, on another thread, may claim all that are left at any moment.
+        var next = Volatile.Read(ref _replayed);
+        while (next < _replay.Count && !_managerAborted.IsCancellationRequested)
         {
-            evt = _replay[_replayed];
-            Volatile.Write(ref _replayed, _replayed + 1);
-            return true;
+            var seen = Interlocked.CompareExchange(ref _replayed, next + 1, next);
+            if (seen == next)
+            {
+                evt = _replay[next];
+                return true;
+            }
+
+            next = seen;
         }
 
         return _listener.TryTake(_managerAborted, out evt);

@@ -32,7 +32,9 @@ public sealed class ListenerOptions
     public IReadOnlyCollection<string>? EventTypes { get; set; }
 
     /// <summary>
-    /// A further test each event must pass, run on the dispatcher after <see cref="EventTypes"/>; keep it fast.
+    /// A further test each event must pass, run on the dispatcher after <see cref="EventTypes"/>; keep it fast and free of
+    /// state. A resuming <see cref="WebSocketEventManager.Subscribe(ListenerOptions?, string?)"/> also runs it over the replayed
+    /// events on the caller's thread, outside the manager's locks, possibly while the dispatcher runs it over newer live events.
     /// One that throws counts as a listener error and the event is not delivered. Default <see langword="null"/>.
     /// </summary>
     public Func<WebSocketEvent, bool>? Filter { get; set; }

@@ -1,9 +1,7 @@
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using EventManager.Redis.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using StackExchange.Redis;
 
 namespace EventManager.Redis;
 
@@ -16,57 +14,31 @@ namespace EventManager.Redis;
 /// Redis in pipelined batches, and publishing never waits for Redis. Inbound, every message on the channel is parsed and
 /// published to the local manager keeping its origin id, event id and timestamp; this instance's own events coming back
 /// are skipped. When Redis is down, local delivery goes on, local events wait in the bounded buffer (overflow counted) and
-/// are sent in order once the connection is back. See <c>docs/redis.md</c>.
+/// are sent in order once the connection is back. See <c>docs/redis.md</c>. The parts: <see cref="MirrorConnection"/>,
+/// <see cref="OutboundBatcher"/>, <see cref="InboundReceiver"/>, <see cref="SharedStreamHistory"/> and
+/// <see cref="MirrorHealthTracker"/>.
 /// </remarks>
-public sealed partial class RedisEventMirror : IAsyncDisposable
+public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
 {
     private readonly WebSocketEventManager _manager;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ConfigurationOptions _configuration;
-    private readonly RedisChannel _channel;
-    private readonly RedisChannel _sessionPattern;
-    private readonly string? _sessionChannelPrefix;
-    private readonly byte[] _instanceIdUtf8;
-    private readonly int _maxBatchSize;
-    private readonly bool _sharedHistory;
-    private readonly int _sharedHistoryLength;
-    private readonly TimeSpan _maxBatchDelay;
-    private readonly EventTypeFilter? _immediateTypes;
-    private readonly int _maxMessageBytes;
-    private readonly TimeSpan _reconnectGracePeriod;
     private readonly TimeSpan _retryInterval;
     private readonly TimeSpan _shutdownTimeout;
-    private readonly Channel<byte[]> _inbound;
-    private readonly RecentEventIds _recentEventIds;
-    private readonly EventSubscription _outbound;
-    private readonly TaskCompletionSource _stopping = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _abort = new();
-    private readonly Lock _healthGate = new();
+    private readonly MirrorCounters _counters = new();
+    private readonly MirrorConnection _connection;
+    private readonly MirrorHealthTracker _health;
+    private readonly SharedStreamHistory? _history;
+    private readonly OutboundBatcher _outbound;
+    private readonly InboundReceiver _inbound;
     private readonly RedisMirrorInstruments _instruments;
-    private ConnectionMultiplexer? _connection;
-    private ISubscriber? _subscriber;
+    private readonly CancellationTokenSource _abort = new();
+
+    // Set by the start, awaited by the stop.
     private Task _outboundLoop = Task.CompletedTask;
     private Task _inboundLoop = Task.CompletedTask;
     private Task _healthLoop = Task.CompletedTask;
-    private RedisMirrorHealth _health = RedisMirrorHealth.Starting;
-    private bool _started;
-    private bool _stopped;
-    private bool _catchingUp;
-    private bool _writeFailing;
     private int _disposeState;
-    private long _mirroredOut;
-    private long _mirroredIn;
-    private long _echoes;
-    private long _duplicates;
-    private long _malformed;
-    private long _inboundDropped;
-    private long _redisErrors;
-    private long _reconnects;
-    private long _abandoned;
-    private int _unsent;
-    private volatile bool _acceptingOutbound = true;
-    private long _lastMalformedWarning = long.MinValue;
 
     internal RedisEventMirror(WebSocketEventManager manager, RedisMirrorOptions options, ILogger<RedisEventMirror>? logger, IMeterFactory? meterFactory)
     {
@@ -74,43 +46,15 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _manager = manager;
-        _instanceIdUtf8 = System.Text.Encoding.UTF8.GetBytes(manager.InstanceId);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = manager.TimeProvider;
-        _configuration = options.ParsedConfiguration();
-        _channel = new RedisChannel(options.Channel, RedisChannel.PatternMode.Literal);
-        _historyKey = options.Channel + ":history";
-        _epochKey = options.Channel + ":epoch";
-        if (options.UseSessionChannels)
-        {
-            _sessionChannelPrefix = options.Channel + ":session:";
-            _sessionPattern = new RedisChannel(_sessionChannelPrefix + "*", RedisChannel.PatternMode.Pattern);
-        }
-
-        _maxBatchSize = options.MaxBatchSize;
-        _sharedHistory = options.SharedHistory;
-        _sharedHistoryLength = options.SharedHistoryLength;
-        _maxBatchDelay = options.MaxBatchDelay;
-        _immediateTypes = options.ImmediateEventTypes.Count == 0 ? null : EventTypeFilter.Create(options.ImmediateEventTypes, nameof(options.ImmediateEventTypes));
-        _maxMessageBytes = options.MaxMessageBytes;
-        _reconnectGracePeriod = options.ReconnectGracePeriod;
         _retryInterval = options.RetryInterval;
         _shutdownTimeout = options.ShutdownTimeout;
-        _recentEventIds = new RecentEventIds(Math.Max(16_384, 4 * options.MaxBatchSize));
-        _inbound = System.Threading.Channels.Channel.CreateBounded<byte[]>(
-            new BoundedChannelOptions(options.InboundBufferSize) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => Interlocked.Increment(ref _inboundDropped));
-
-        // Own events only: events that came in from Redis carry another instance's origin and must not go back out. Subscribing
-        // now means events published while connecting are buffered.
-        var instanceId = manager.InstanceId;
-        _outbound = manager.Subscribe(new ListenerOptions
-        {
-            Name = "redis-mirror:" + options.Channel,
-            Capacity = options.OutboundBufferSize,
-            OverflowPolicy = options.OutboundOverflowPolicy,
-            Filter = evt => _acceptingOutbound && string.Equals(evt.OriginId, instanceId, StringComparison.Ordinal),
-        });
+        _connection = new MirrorConnection(options, _counters, _logger, _time, () => _health!.Refresh());
+        _health = new MirrorHealthTracker(_logger, manager.InstanceId, options.Channel, _connection.IsSubscribed);
+        _history = options.SharedHistory ? new SharedStreamHistory(_connection, options, _counters) : null;
+        _inbound = new InboundReceiver(manager, options, _connection.Channel, _counters, _logger);
+        _outbound = new OutboundBatcher(manager, options, _connection, _history, _health, _counters, _logger);
         _instruments = new RedisMirrorInstruments(this, meterFactory);
     }
 
@@ -118,19 +62,13 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     public string InstanceId => _manager.InstanceId;
 
     /// <summary>The pub/sub channel the mirror publishes and subscribes to.</summary>
-    public string Channel => _channel.ToString();
+    public string Channel => _connection.Channel.ToString();
 
     /// <summary>How well the mirror is working now. Changes are logged (Information when connected, Warning otherwise).</summary>
-    public RedisMirrorHealth Health
-    {
-        get
-        {
-            lock (_healthGate)
-            {
-                return _health;
-            }
-        }
-    }
+    public RedisMirrorHealth Health => _health.Current;
+
+    /// <summary>The epoch of the shared stream when <see cref="RedisMirrorOptions.SharedHistory"/> is on and Redis has been reached; otherwise <see langword="null"/>.</summary>
+    public string? Epoch => _history?.Epoch;
 
     /// <summary>
     /// Connects to Redis, subscribes and starts mirroring <paramref name="manager"/>. If Redis is unreachable this returns after
@@ -164,23 +102,30 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads the shared stream for the events after <paramref name="eventId"/>; <see langword="null"/> when it is off, unreachable, or lacks the id.</summary>
+    /// <param name="eventId">The id of the last event a client has.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>The events after it, oldest first, or <see langword="null"/>.</returns>
+    public ValueTask<IReadOnlyList<WebSocketEvent>?> GetEventsAfterAsync(string eventId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(eventId);
+        return _history?.GetEventsAfterAsync(eventId, cancellationToken) ?? ValueTask.FromResult<IReadOnlyList<WebSocketEvent>?>(null);
+    }
+
     /// <summary>Takes a snapshot of the counters. The same figures are on the <c>EventManager.Redis</c> meter.</summary>
     /// <returns>The snapshot.</returns>
-    public RedisMirrorMetrics GetMetrics()
-    {
-        return new RedisMirrorMetrics(
-            Health,
-            Interlocked.Read(ref _mirroredOut),
-            Interlocked.Read(ref _mirroredIn),
-            Interlocked.Read(ref _echoes),
-            Interlocked.Read(ref _duplicates),
-            Interlocked.Read(ref _malformed),
-            Interlocked.Read(ref _inboundDropped),
-            Interlocked.Read(ref _redisErrors),
-            Interlocked.Read(ref _reconnects),
-            _outbound.Pending + Volatile.Read(ref _unsent),
-            _outbound.Dropped + Interlocked.Read(ref _abandoned));
-    }
+    public RedisMirrorMetrics GetMetrics() => new(
+        Health,
+        Interlocked.Read(ref _counters.MirroredOut),
+        Interlocked.Read(ref _counters.MirroredIn),
+        Interlocked.Read(ref _counters.Echoes),
+        Interlocked.Read(ref _counters.Duplicates),
+        Interlocked.Read(ref _counters.Malformed),
+        Interlocked.Read(ref _counters.InboundDropped),
+        Interlocked.Read(ref _counters.RedisErrors),
+        Interlocked.Read(ref _counters.Reconnects),
+        _outbound.Pending,
+        _outbound.Dropped);
 
     /// <summary>
     /// Stops mirroring: unsubscribes, sends what is buffered within <see cref="RedisMirrorOptions.ShutdownTimeout"/> (the rest is
@@ -194,109 +139,40 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
             return;
         }
 
-        if (_subscriber is not null)
-        {
-            try
-            {
-                await _subscriber.UnsubscribeAllAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                // Unreachable Redis has no subscription to end; the connection is closed below anyway.
-            }
-        }
-
-        _inbound.Writer.TryComplete();
-        Volatile.Write(ref _publishedBeforeStop, _manager.GetMetrics().Published);
-        _stopping.TrySetResult();
+        await _connection.UnsubscribeAllAsync().ConfigureAwait(false);
+        _inbound.Complete();
+        _outbound.BeginStop();
         try
         {
             await Task.WhenAll(_outboundLoop, _inboundLoop).WaitAsync(_shutdownTimeout, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            Log.ShutdownTimedOut(_logger, _shutdownTimeout, GetMetrics().OutboundBufferDepth);
+            Log.ShutdownTimedOut(_logger, _shutdownTimeout, _outbound.Pending);
         }
 
         await _abort.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_outboundLoop, _inboundLoop, _healthLoop).ConfigureAwait(false);
-        _acceptingOutbound = false;
-        StopOutbound();
-        if (_connection is not null)
-        {
-            _connection.ConnectionFailed -= OnConnectionFailed;
-            _connection.ConnectionRestored -= OnConnectionRestored;
-            await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
-            _connection.Dispose();
-        }
-
-        lock (_healthGate)
-        {
-            _stopped = true;
-        }
-
-        RefreshHealth();
+        _outbound.Stop();
+        await _connection.CloseAsync().ConfigureAwait(false);
+        _health.MarkStopped();
         _instruments.Dispose();
         _abort.Dispose();
     }
 
     internal async Task StartCoreAsync(CancellationToken cancellationToken)
     {
-        _connection = await ConnectionMultiplexer.ConnectAsync(_configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
-        _connection.ConnectionFailed += OnConnectionFailed;
-        _connection.ConnectionRestored += OnConnectionRestored;
-        _subscriber = _connection.GetSubscriber();
-
-        // StackExchange.Redis keeps these subscriptions and renews them on every reconnect, including a first connection
-        // made after a start that found no server.
-        await _subscriber.SubscribeAsync(_channel, OnMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (_sessionChannelPrefix is not null)
+        await _connection.ConnectAsync(_inbound.OnMessage, cancellationToken).ConfigureAwait(false);
+        if (_history is not null)
         {
-            await _subscriber.SubscribeAsync(_sessionPattern, OnMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _history.RefreshEpochAsync().ConfigureAwait(false);
         }
 
-        // StackExchange.Redis completes a subscribe at once, without sending it, when its subscription connection is not up
-        // yet; it sends it later. Messages published before then are never seen, so start only once the server has it,
-        // or after the connect timeout with the server unreachable. StackExchange.Redis raises no event for it, so this polls,
-        // on the manager's clock like every other wait of the mirror.
-        var started = _time.GetTimestamp();
-        while (!IsSubscribed() && _connection.IsConnected && _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(_configuration.ConnectTimeout))
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, cancellationToken).ConfigureAwait(false);
-        }
-
-        await RefreshEpochAsync().ConfigureAwait(false);
-        lock (_healthGate)
-        {
-            _started = true;
-        }
-
-        RefreshHealth();
-        _outboundLoop = Task.Run(RunOutboundAsync, CancellationToken.None);
-        _inboundLoop = Task.Run(RunInboundAsync, CancellationToken.None);
+        _health.MarkStarted();
+        var abort = _abort.Token;
+        _outboundLoop = Task.Run(() => _outbound.RunAsync(abort), CancellationToken.None);
+        _inboundLoop = Task.Run(() => _inbound.RunAsync(abort), CancellationToken.None);
         _healthLoop = Task.Run(WatchHealthAsync, CancellationToken.None);
-    }
-
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
-    {
-        if (e.ConnectionType != StackExchange.Redis.ConnectionType.Interactive)
-        {
-            return;
-        }
-
-        Interlocked.Increment(ref _redisErrors);
-        Log.ConnectionLost(_logger, e.Exception, e.EndPoint?.ToString(), e.FailureType.ToString());
-        RefreshHealth();
-    }
-
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
-    {
-        if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive)
-        {
-            Interlocked.Increment(ref _reconnects);
-        }
-
-        RefreshHealth();
     }
 
     /// <summary>
@@ -305,80 +181,14 @@ public sealed partial class RedisEventMirror : IAsyncDisposable
     /// </summary>
     private async Task WatchHealthAsync()
     {
-        while (!_abort.IsCancellationRequested && !_stopping.Task.IsCompleted)
+        while (!_abort.IsCancellationRequested)
         {
-            await WaitAsync(_retryInterval).ConfigureAwait(false);
-            RefreshHealth();
-            await RefreshEpochAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Whether the server has this mirror's subscriptions, so that it receives what is published.</summary>
-    private bool IsSubscribed()
-    {
-        var subscriber = _subscriber;
-        return subscriber is not null
-            && subscriber.SubscribedEndpoint(_channel) is not null
-            && subscriber.IsConnected(_channel)
-            && (_sessionChannelPrefix is null || subscriber.SubscribedEndpoint(_sessionPattern) is not null);
-    }
-
-    private void RefreshHealth()
-    {
-        RedisMirrorHealth previous;
-        RedisMirrorHealth next;
-        var connected = _connection?.IsConnected == true && IsSubscribed();
-        lock (_healthGate)
-        {
-            previous = _health;
-            next = _stopped ? RedisMirrorHealth.Stopped
-                : !_started ? RedisMirrorHealth.Starting
-                : !connected ? RedisMirrorHealth.LocalOnly
-                : _catchingUp || _writeFailing ? RedisMirrorHealth.Degraded
-                : RedisMirrorHealth.Connected;
-            _health = next;
-        }
-
-        if (next != previous)
-        {
-            Log.HealthChanged(_logger, next == RedisMirrorHealth.Connected || next == RedisMirrorHealth.Stopped ? LogLevel.Information : LogLevel.Warning, InstanceId, Channel, previous, next);
-        }
-    }
-
-    private void SetFlags(bool? catchingUp = null, bool? writeFailing = null)
-    {
-        lock (_healthGate)
-        {
-            _catchingUp = catchingUp ?? _catchingUp;
-            _writeFailing = writeFailing ?? _writeFailing;
-        }
-
-        RefreshHealth();
-    }
-
-    /// <summary>
-    /// Counts what the subscription still holds as never sent, then ends it. The filter is closed by now, so the queue only
-    /// shrinks; only events dispatched in the moment between the outbound loop's last look and the filter closing are left.
-    /// </summary>
-    private void StopOutbound()
-    {
-        while (_outbound.TryRead(out _))
-        {
-            Interlocked.Increment(ref _abandoned);
-        }
-
-        _outbound.Dispose();
-    }
-
-    private async Task WaitAsync(TimeSpan delay)
-    {
-        try
-        {
-            await Task.Delay(delay, _time, _abort.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping cut the wait short; the caller checks the abort token.
+            await Pause.ForAsync(_retryInterval, _time, _abort.Token).ConfigureAwait(false);
+            _health.Refresh();
+            if (_history is not null)
+            {
+                await _history.RefreshEpochAsync().ConfigureAwait(false);
+            }
         }
     }
 }

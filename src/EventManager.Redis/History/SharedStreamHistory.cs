@@ -1,8 +1,14 @@
+using EventManager.Redis.Diagnostics;
 using StackExchange.Redis;
 
 namespace EventManager.Redis;
 
-public sealed partial class RedisEventMirror : ISharedEventHistory
+/// <summary>
+/// The shared history of <see cref="RedisMirrorOptions.SharedHistory"/>: a Redis stream every instance appends to in the same
+/// script that publishes, read by a resume this instance's own history cannot serve, and an epoch key that changes when the
+/// stream is lost.
+/// </summary>
+internal sealed class SharedStreamHistory(MirrorConnection connection, RedisMirrorOptions options, MirrorCounters counters)
 {
     // XADD and PUBLISH in one script: the stream's order is then exactly the order in which every subscriber receives the
     // events. The epoch key is created with the stream's first entry and vanishes with it, so a deleted or reset stream
@@ -29,23 +35,21 @@ public sealed partial class RedisEventMirror : ISharedEventHistory
         return false
         """;
 
+    private readonly RedisKey _historyKey = options.Channel + ":history";
+    private readonly RedisKey _epochKey = options.Channel + ":epoch";
+    private readonly int _length = options.SharedHistoryLength;
     private readonly string _proposedEpoch = Guid.CreateVersion7().ToString("N");
+
+    // Written by the health loop, read by any thread.
     private string? _epoch;
 
-    /// <summary>The epoch of the shared stream when <see cref="RedisMirrorOptions.SharedHistory"/> is on and Redis has been reached; otherwise <see langword="null"/>.</summary>
+    /// <summary>The epoch of the shared stream once Redis has been reached; otherwise <see langword="null"/>.</summary>
     public string? Epoch => Volatile.Read(ref _epoch);
 
-    private readonly RedisKey _historyKey;
-    private readonly RedisKey _epochKey;
-
-    /// <summary>Reads the shared stream for the events after <paramref name="eventId"/>; <see langword="null"/> when it is off, unreachable, or lacks the id.</summary>
-    /// <param name="eventId">The id of the last event a client has.</param>
-    /// <param name="cancellationToken">Stops waiting for Redis.</param>
-    /// <returns>The events after it, oldest first, or <see langword="null"/>.</returns>
+    /// <summary>Reads the stream for the events after <paramref name="eventId"/>; <see langword="null"/> when unreachable or it lacks the id.</summary>
     public async ValueTask<IReadOnlyList<WebSocketEvent>?> GetEventsAfterAsync(string eventId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(eventId);
-        if (!_sharedHistory || _connection?.IsConnected != true)
+        if (!connection.IsConnected)
         {
             return null;
         }
@@ -53,11 +57,11 @@ public sealed partial class RedisEventMirror : ISharedEventHistory
         RedisResult result;
         try
         {
-            result = await _connection.GetDatabase().ScriptEvaluateAsync(AfterScript, [_historyKey], [eventId, _sharedHistoryLength * 2]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            result = await connection.Database.ScriptEvaluateAsync(AfterScript, [_historyKey], [eventId, _length * 2]).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Interlocked.Increment(ref _redisErrors);
+            Interlocked.Increment(ref counters.RedisErrors);
             return null;
         }
 
@@ -83,26 +87,27 @@ public sealed partial class RedisEventMirror : ISharedEventHistory
         return events;
     }
 
-    private async Task<long> WriteWithHistoryAsync(RedisChannel channel, byte[] payload, string eventId)
+    /// <summary>Appends the event to the stream and publishes it, in one script; returns the number of receivers.</summary>
+    public async Task<long> AppendAndPublishAsync(RedisChannel channel, byte[] payload, string eventId)
     {
-        var result = await _connection!.GetDatabase().ScriptEvaluateAsync(
+        var result = await connection.Database.ScriptEvaluateAsync(
             AppendScript,
             [(string)channel!, _historyKey, _epochKey],
-            [payload, _sharedHistoryLength, eventId, _proposedEpoch]).ConfigureAwait(false);
+            [payload, _length, eventId, _proposedEpoch]).ConfigureAwait(false);
         return (long)result;
     }
 
     /// <summary>Reads the shared epoch, creating it when the stream is new; called on start and by the health loop, so a reset shows.</summary>
-    private async Task RefreshEpochAsync()
+    public async Task RefreshEpochAsync()
     {
-        if (!_sharedHistory || _connection?.IsConnected != true)
+        if (!connection.IsConnected)
         {
             return;
         }
 
         try
         {
-            var database = _connection.GetDatabase();
+            var database = connection.Database;
             await database.StringSetAsync(_epochKey, _proposedEpoch, when: When.NotExists).ConfigureAwait(false);
             var epoch = (string?)await database.StringGetAsync(_epochKey).ConfigureAwait(false);
             if (epoch is not null)
@@ -112,7 +117,7 @@ public sealed partial class RedisEventMirror : ISharedEventHistory
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Interlocked.Increment(ref _redisErrors);
+            Interlocked.Increment(ref counters.RedisErrors);
         }
     }
 }

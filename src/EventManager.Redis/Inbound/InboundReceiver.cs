@@ -1,18 +1,57 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using EventManager.Redis.Diagnostics;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace EventManager.Redis;
 
-public sealed partial class RedisEventMirror
+/// <summary>
+/// The inbound side: takes each message from StackExchange.Redis's reader into a bounded queue, and one loop parses it and
+/// publishes it to the local manager with its origin, id and timestamp, skipping this instance's own events coming back,
+/// events seen moments before (by id) and malformed messages (counted, and logged at most once a second at Warning).
+/// </summary>
+internal sealed class InboundReceiver
 {
     private static readonly TimeSpan MalformedWarningInterval = TimeSpan.FromSeconds(1);
+
+    private readonly WebSocketEventManager _manager;
+    private readonly MirrorCounters _counters;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly RedisChannel _channel;
+    private readonly string _instanceId;
+    private readonly byte[] _instanceIdUtf8;
+    private readonly int _maxMessageBytes;
+    private readonly Channel<byte[]> _queue;
+
+    // The inbound loop only.
+    private readonly RecentEventIds _recentEventIds;
+
+    // Any reader thread.
+    private long _lastMalformedWarning = long.MinValue;
+
+    public InboundReceiver(WebSocketEventManager manager, RedisMirrorOptions options, RedisChannel channel, MirrorCounters counters, ILogger logger)
+    {
+        _manager = manager;
+        _counters = counters;
+        _logger = logger;
+        _time = manager.TimeProvider;
+        _channel = channel;
+        _instanceId = manager.InstanceId;
+        _instanceIdUtf8 = System.Text.Encoding.UTF8.GetBytes(manager.InstanceId);
+        _maxMessageBytes = options.MaxMessageBytes;
+        _recentEventIds = new RecentEventIds(Math.Max(16_384, 4 * options.MaxBatchSize));
+        _queue = Channel.CreateBounded<byte[]>(
+            new BoundedChannelOptions(options.InboundBufferSize) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Interlocked.Increment(ref counters.InboundDropped));
+    }
 
     /// <summary>
     /// Called by StackExchange.Redis on its reader for each message: checks the size and queues the bytes, so a slow parse or
     /// a busy manager never holds up the connection.
     /// </summary>
-    private void OnMessage(RedisChannel channel, RedisValue message)
+    public void OnMessage(RedisChannel channel, RedisValue message)
     {
         byte[]? bytes = message;
         if (bytes is null || bytes.Length == 0)
@@ -27,33 +66,34 @@ public sealed partial class RedisEventMirror
             return;
         }
 
-        _inbound.Writer.TryWrite(bytes);
+        _queue.Writer.TryWrite(bytes);
     }
 
-    private async Task RunInboundAsync()
+    /// <summary>Delivers what was received to the local manager, in order, until the queue is completed or stopping aborts.</summary>
+    public async Task RunAsync(CancellationToken abort)
     {
-        var reader = _inbound.Reader;
+        var reader = _queue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            while (await reader.WaitToReadAsync(abort).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var bytes))
                 {
                     try
                     {
-                        await ReceiveAsync(bytes).ConfigureAwait(false);
+                        await ReceiveAsync(bytes, abort).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException))
                     {
                         // A message that slips past the parser's checks is a bug of ours, but it must not end the subscription
                         // for every message after it: count it, report it at Error, and go on.
-                        Interlocked.Increment(ref _malformed);
+                        Interlocked.Increment(ref _counters.Malformed);
                         Log.InboundFailed(_logger, ex, _channel.ToString());
                     }
                 }
             }
         }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             // Stopping gave up waiting; what is still queued was received but not delivered.
         }
@@ -63,11 +103,14 @@ public sealed partial class RedisEventMirror
         }
     }
 
-    private async ValueTask ReceiveAsync(byte[] bytes)
+    /// <summary>No more messages: the loop ends once it has delivered what it holds.</summary>
+    public void Complete() => _queue.Writer.TryComplete();
+
+    private async ValueTask ReceiveAsync(byte[] bytes, CancellationToken abort)
     {
         if (IsOwnEcho(bytes))
         {
-            Interlocked.Increment(ref _echoes);
+            Interlocked.Increment(ref _counters.Echoes);
             return;
         }
 
@@ -82,16 +125,16 @@ public sealed partial class RedisEventMirror
             return;
         }
 
-        if (string.Equals(evt.OriginId, InstanceId, StringComparison.Ordinal))
+        if (string.Equals(evt.OriginId, _instanceId, StringComparison.Ordinal))
         {
             // Our id but not where IsOwnEcho looks, e.g. written by another client: still ours, still not delivered twice.
-            Interlocked.Increment(ref _echoes);
+            Interlocked.Increment(ref _counters.Echoes);
             return;
         }
 
         if (!_recentEventIds.TryAdd(evt.EventId))
         {
-            Interlocked.Increment(ref _duplicates);
+            Interlocked.Increment(ref _counters.Duplicates);
             return;
         }
 
@@ -101,8 +144,8 @@ public sealed partial class RedisEventMirror
             evt = evt with { OriginId = RedisMirrorOptions.ExternalOriginId, EventId = evt.EventId };
         }
 
-        await _manager.PublishAsync(evt, _abort.Token).ConfigureAwait(false);
-        Interlocked.Increment(ref _mirroredIn);
+        await _manager.PublishAsync(evt, abort).ConfigureAwait(false);
+        Interlocked.Increment(ref _counters.MirroredIn);
     }
 
     /// <summary>
@@ -144,7 +187,7 @@ public sealed partial class RedisEventMirror
 
     private void RejectInbound(RedisChannel channel, string reason)
     {
-        var total = Interlocked.Increment(ref _malformed);
+        var total = Interlocked.Increment(ref _counters.Malformed);
         var now = _time.GetTimestamp();
         var last = Interlocked.Read(ref _lastMalformedWarning);
         if ((last == long.MinValue || _time.GetElapsedTime(last, now) >= MalformedWarningInterval)

@@ -1,0 +1,159 @@
+using EventManager.Redis.Diagnostics;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace EventManager.Redis;
+
+/// <summary>
+/// The mirror's connection to Redis: connects without ever failing the start, subscribes to the channel (and the session
+/// pattern), knows whether the server has those subscriptions, and picks the channel an event is published on. Reports
+/// connection losses and returns through the counters and <c>onStateChanged</c>.
+/// </summary>
+internal sealed class MirrorConnection
+{
+    private readonly ConfigurationOptions _configuration;
+    private readonly string? _sessionChannelPrefix;
+    private readonly RedisChannel _sessionPattern;
+    private readonly MirrorCounters _counters;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Action _onStateChanged;
+    private ConnectionMultiplexer? _multiplexer;
+    private ISubscriber? _subscriber;
+
+    public MirrorConnection(RedisMirrorOptions options, MirrorCounters counters, ILogger logger, TimeProvider time, Action onStateChanged)
+    {
+        _configuration = options.ParsedConfiguration();
+        Channel = new RedisChannel(options.Channel, RedisChannel.PatternMode.Literal);
+        if (options.UseSessionChannels)
+        {
+            _sessionChannelPrefix = options.Channel + ":session:";
+            _sessionPattern = new RedisChannel(_sessionChannelPrefix + "*", RedisChannel.PatternMode.Pattern);
+        }
+
+        _counters = counters;
+        _logger = logger;
+        _time = time;
+        _onStateChanged = onStateChanged;
+    }
+
+    /// <summary>The shared channel.</summary>
+    public RedisChannel Channel { get; }
+
+    public bool IsConnected => _multiplexer?.IsConnected == true;
+
+    /// <summary>The database, once connected; commands on it fail fast while the connection is down.</summary>
+    public IDatabase Database => _multiplexer!.GetDatabase();
+
+    /// <summary>
+    /// Connects and subscribes, delivering each message to <paramref name="onMessage"/>. When Redis is unreachable this
+    /// returns after the configuration's connect timeout and StackExchange.Redis keeps trying in the background.
+    /// </summary>
+    public async Task ConnectAsync(Action<RedisChannel, RedisValue> onMessage, CancellationToken cancellationToken)
+    {
+        _multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+        _multiplexer.ConnectionFailed += OnConnectionFailed;
+        _multiplexer.ConnectionRestored += OnConnectionRestored;
+        _subscriber = _multiplexer.GetSubscriber();
+
+        // StackExchange.Redis keeps these subscriptions and renews them on every reconnect, including a first connection
+        // made after a start that found no server.
+        await _subscriber.SubscribeAsync(Channel, onMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_sessionChannelPrefix is not null)
+        {
+            await _subscriber.SubscribeAsync(_sessionPattern, onMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // StackExchange.Redis completes a subscribe at once, without sending it, when its subscription connection is not up
+        // yet; it sends it later. Messages published before then are never seen, so start only once the server has it,
+        // or after the connect timeout with the server unreachable. StackExchange.Redis raises no event for it, so this polls,
+        // on the manager's clock like every other wait of the mirror.
+        var started = _time.GetTimestamp();
+        while (!IsSubscribed() && _multiplexer.IsConnected && _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(_configuration.ConnectTimeout))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether the connection is up and the server has this mirror's subscriptions, so that it receives what is published.</summary>
+    public bool IsSubscribed()
+    {
+        var subscriber = _subscriber;
+        return IsConnected
+            && subscriber is not null
+            && subscriber.SubscribedEndpoint(Channel) is not null
+            && subscriber.IsConnected(Channel)
+            && (_sessionChannelPrefix is null || subscriber.SubscribedEndpoint(_sessionPattern) is not null);
+    }
+
+    /// <summary>The channel an event goes to: its session's when session channels are on and it has one, else the shared one.</summary>
+    public RedisChannel ChannelFor(WebSocketEvent evt) => _sessionChannelPrefix is not null && evt.SessionId is not null
+        ? new RedisChannel(_sessionChannelPrefix + evt.SessionId, RedisChannel.PatternMode.Literal)
+        : Channel;
+
+    /// <summary>Whether the event goes to the shared channel, whose receivers are counted to know when peers are back.</summary>
+    public bool UsesSharedChannel(WebSocketEvent evt) => _sessionChannelPrefix is null || evt.SessionId is null;
+
+    public Task<long> PublishAsync(RedisChannel channel, byte[] payload) => _subscriber!.PublishAsync(channel, payload);
+
+    /// <summary>How many clients the server has subscribed to the shared channel.</summary>
+    public async Task<long> SubscriberCountAsync()
+    {
+        // The async form: the synchronous IdentifyEndpoint waits for Redis on a thread-pool thread, which the soak caught
+        // starving the pool during reconnects.
+        var endpoint = await _subscriber!.IdentifyEndpointAsync(Channel).ConfigureAwait(false) ?? _multiplexer!.GetEndPoints()[0];
+        return await _multiplexer!.GetServer(endpoint).SubscriptionSubscriberCountAsync(Channel).ConfigureAwait(false);
+    }
+
+    public async Task UnsubscribeAllAsync()
+    {
+        if (_subscriber is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _subscriber.UnsubscribeAllAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Unreachable Redis has no subscription to end; the connection is closed next anyway.
+        }
+    }
+
+    public async Task CloseAsync()
+    {
+        if (_multiplexer is null)
+        {
+            return;
+        }
+
+        _multiplexer.ConnectionFailed -= OnConnectionFailed;
+        _multiplexer.ConnectionRestored -= OnConnectionRestored;
+        await _multiplexer.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+        _multiplexer.Dispose();
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != StackExchange.Redis.ConnectionType.Interactive)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _counters.RedisErrors);
+        Log.ConnectionLost(_logger, e.Exception, e.EndPoint?.ToString(), e.FailureType.ToString());
+        _onStateChanged();
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive)
+        {
+            Interlocked.Increment(ref _counters.Reconnects);
+        }
+
+        _onStateChanged();
+    }
+}

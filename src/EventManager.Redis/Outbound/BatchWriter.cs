@@ -1,0 +1,195 @@
+using System.Runtime.InteropServices;
+using EventManager.Redis.Diagnostics;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace EventManager.Redis;
+
+/// <summary>
+/// Writes one batch of the outbound loop to Redis, pipelined, in order, retrying from the first failed write until every event
+/// is sent or stopping gives up; after an outage it first waits for the other instances to be back. Used by that loop only.
+/// </summary>
+internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection connection, SharedStreamHistory? history, MirrorHealthTracker health, MirrorCounters counters, ILogger logger, TimeProvider time)
+{
+    private readonly Task<long>[] _writes = new Task<long>[options.MaxBatchSize];
+    private readonly TimeSpan _retryInterval = options.RetryInterval;
+    private readonly TimeSpan _reconnectGracePeriod = options.ReconnectGracePeriod;
+
+    // Subscribers that received the last write on the shared channel, us included; -1 before the first.
+    private long _expectedReceivers = -1;
+
+    /// <summary>
+    /// Writes the batch in order, retrying from the first failed write until every event is sent or stopping gives up. Writes
+    /// after a failed one are sent again too, which keeps order; receivers skip the copies by event id.
+    /// </summary>
+    public async Task SendAsync(WebSocketEvent[] batch, int count, CancellationToken abort)
+    {
+        var writes = _writes;
+        var sent = 0;
+        var failures = 0;
+        while (sent < count)
+        {
+            if (abort.IsCancellationRequested)
+            {
+                Abandon(count - sent);
+                break;
+            }
+
+            if (!connection.IsConnected)
+            {
+                health.SetCatchingUp(true);
+                await Pause.ForAsync(_retryInterval, time, abort).ConfigureAwait(false);
+                continue;
+            }
+
+            if (health.IsCatchingUp)
+            {
+                await AwaitPeersAsync(abort).ConfigureAwait(false);
+            }
+
+            for (var i = sent; i < count; i++)
+            {
+                writes[i] = Write(batch[i]);
+            }
+
+            if (!await AllCompletedAsync(writes, sent, count, abort).ConfigureAwait(false))
+            {
+                Abandon(count - sent);
+                break;
+            }
+
+            var (written, failure) = Collect(batch, writes, sent, count);
+            Interlocked.Add(ref counters.MirroredOut, written);
+            Interlocked.Add(ref counters.Unsent, -written);
+            sent += written;
+            if (failure is not null)
+            {
+                Interlocked.Increment(ref counters.RedisErrors);
+                if (failures++ == 0)
+                {
+                    Log.WriteFailed(logger, failure, count - sent);
+                }
+
+                health.SetCatchingUp(true);
+                health.SetWriteFailing(true);
+                await Pause.ForAsync(_retryInterval, time, abort).ConfigureAwait(false);
+            }
+            else if (failures > 0)
+            {
+                health.SetWriteFailing(false);
+            }
+        }
+
+        Array.Clear(batch, 0, count);
+        Array.Clear(_writes, 0, count);
+    }
+
+    private void Abandon(int count)
+    {
+        Interlocked.Add(ref counters.Abandoned, count);
+        Interlocked.Add(ref counters.Unsent, -count);
+    }
+
+    /// <summary>How many writes from <paramref name="from"/> succeeded before the first failure, and that failure.</summary>
+    private (int Written, Exception? Failure) Collect(WebSocketEvent[] batch, Task<long>[] writes, int from, int to)
+    {
+        var failedAt = -1;
+        Exception? failure = null;
+        for (var i = from; i < to; i++)
+        {
+            if (writes[i].IsCompletedSuccessfully)
+            {
+                if (failedAt < 0 && connection.UsesSharedChannel(batch[i]))
+                {
+                    _expectedReceivers = writes[i].Result;
+                }
+            }
+            else if (failedAt < 0)
+            {
+                failedAt = i;
+                failure = writes[i].Exception?.InnerException ?? new OperationCanceledException("The write was cancelled.");
+            }
+        }
+
+        return ((failedAt < 0 ? to : failedAt) - from, failure);
+    }
+
+    /// <summary>Waits for the writes to finish, failed or not; false when stopping gave up first, so a hung connection cannot hang the stop.</summary>
+    private static async Task<bool> AllCompletedAsync(Task<long>[] writes, int from, int to, CancellationToken abort)
+    {
+        try
+        {
+            await Task.WhenAll(new ArraySegment<Task<long>>(writes, from, to - from)).WaitAsync(abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Each write's outcome is read by Collect.
+        }
+
+        return true;
+    }
+
+    private Task<long> Write(WebSocketEvent evt)
+    {
+        try
+        {
+            var channel = connection.ChannelFor(evt);
+            return history is not null ? history.AppendAndPublishAsync(channel, Payload(evt), evt.EventId) : connection.PublishAsync(channel, Payload(evt));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            return Task.FromException<long>(ex);
+        }
+    }
+
+    /// <summary>The event's cached UTF-8 JSON, the same bytes every local socket sends, without a copy when it is a whole array.</summary>
+    private static byte[] Payload(WebSocketEvent evt)
+    {
+        var json = evt.ToUtf8Json();
+        return MemoryMarshal.TryGetArray(json, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : json.ToArray();
+    }
+
+    /// <summary>
+    /// After an outage, holds the buffered events until as many clients are subscribed to the channel as received this
+    /// instance's last write before it (or, when nothing was ever written, one besides this instance), so the other instances
+    /// are back before the backlog goes out. Gives up after <see cref="RedisMirrorOptions.ReconnectGracePeriod"/>, as an
+    /// instance that has gone for good never returns.
+    /// </summary>
+    private async Task AwaitPeersAsync(CancellationToken abort)
+    {
+        var expected = _expectedReceivers < 0 ? 2 : _expectedReceivers;
+        if (expected <= 1 || _reconnectGracePeriod == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var started = time.GetTimestamp();
+        long subscribed = 0;
+        while (!abort.IsCancellationRequested && time.GetElapsedTime(started) < _reconnectGracePeriod)
+        {
+            try
+            {
+                subscribed = await connection.SubscriberCountAsync().ConfigureAwait(false);
+                if (subscribed >= expected)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Interlocked.Increment(ref counters.RedisErrors);
+            }
+
+            await Pause.ForAsync(TimeSpan.FromMilliseconds(20), time, abort).ConfigureAwait(false);
+        }
+
+        Log.PeersDidNotReturn(logger, expected, subscribed, _reconnectGracePeriod);
+        _expectedReceivers = subscribed;
+    }
+}

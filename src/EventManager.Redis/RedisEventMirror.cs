@@ -142,22 +142,27 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
         await _connection.UnsubscribeAllAsync().ConfigureAwait(false);
         _inbound.Complete();
         _outbound.BeginStop();
-        try
-        {
-            await Task.WhenAll(_outboundLoop, _inboundLoop).WaitAsync(_shutdownTimeout, _time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
+        var loops = Task.WhenAll(_outboundLoop, _inboundLoop);
+        await loops.WaitAsync(_shutdownTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!loops.IsCompleted)
         {
             Log.ShutdownTimedOut(_logger, _shutdownTimeout, _outbound.Pending);
         }
 
         await _abort.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_outboundLoop, _inboundLoop, _healthLoop).ConfigureAwait(false);
-        _outbound.Stop();
-        await _connection.CloseAsync().ConfigureAwait(false);
-        _health.MarkStopped();
-        _instruments.Dispose();
-        _abort.Dispose();
+        try
+        {
+            // A loop that failed is a bug of ours; it is rethrown here, after everything is released.
+            await Task.WhenAll(_outboundLoop, _inboundLoop, _healthLoop).ConfigureAwait(false);
+        }
+        finally
+        {
+            _outbound.Stop();
+            await _connection.CloseAsync().ConfigureAwait(false);
+            _health.MarkStopped();
+            _instruments.Dispose();
+            _abort.Dispose();
+        }
     }
 
     internal async Task StartCoreAsync(CancellationToken cancellationToken)
@@ -181,7 +186,7 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
     /// </summary>
     private async Task WatchHealthAsync()
     {
-        while (!_abort.IsCancellationRequested)
+        while (!_abort.IsCancellationRequested && !_outbound.IsStopping)
         {
             await Pause.ForAsync(_retryInterval, _time, _abort.Token).ConfigureAwait(false);
             _health.Refresh();

@@ -245,9 +245,13 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         }
     }
 
-    /// <summary>The running totals, without the per-listener snapshot of <see cref="GetMetrics"/>: no lock, no allocation.</summary>
+    /// <summary>The running totals, without the per-listener snapshot of <see cref="GetMetrics"/> and without allocating.</summary>
     /// <returns>The totals.</returns>
-    public EventManagerTotals GetTotals() => new(Volatile.Read(ref _published.Value), Volatile.Read(ref _dispatched), _ingress.Reader.Count);
+    public EventManagerTotals GetTotals() => new(
+        Volatile.Read(ref _published.Value),
+        Volatile.Read(ref _dispatched),
+        Volatile.Read(ref _ingressDropped) + _ingressDrops.Total,
+        _ingress.Reader.Count);
 
     /// <summary>Takes a snapshot of the counters. The same figures are published on the <c>EventManager</c> meter.</summary>
     /// <returns>The snapshot.</returns>

@@ -118,6 +118,24 @@ public sealed class ResumeTests
         Assert.That(events, Is.EqualTo(new[] { $"event test.before {before.EventId}" }.Concat(missed.Select(e => $"event test.missed {e.EventId}")).Append(events[^1])));
     }
 
+    [Test]
+    public async Task EventManagerJs_DroppedBeforeItsFirstEvent_ResumesFromWhereItsConnectionStarted()
+    {
+        await using var server = await EventServer.StartAsync();
+        await using var node = NodeProcess.Start("eventmanager-client.js", server.Http.ToString(), server.WsUri("/ws/events").ToString());
+        await node.WaitForLineAsync(l => l == "status connected", "with the first connection");
+
+        await server.Broadcaster.DisconnectClientAsync(server.Broadcaster.GetClientIds().Single(), EventSocketCloseCodes.SlowConsumer);
+        var missed = Enumerable.Range(0, 3).Select(_ => new CustomEvent("test.missed")).ToList();
+        missed.ForEach(server.Manager.Publish);
+        await node.WaitForLineAsync(l => l.StartsWith("resume true recovered", StringComparison.Ordinal), "with the resume");
+        server.Manager.Publish(new CustomEvent("test.done"));
+
+        Assert.That(await node.ExitCodeAsync(), Is.Zero, string.Join('\n', node.Output));
+        var events = node.Output.Where(l => l.StartsWith("event ", StringComparison.Ordinal)).ToList();
+        Assert.That(events, Is.EqualTo(missed.Select(e => $"event test.missed {e.EventId}").Append(events[^1])));
+    }
+
     /// <summary>
     /// Publishes events numbered <paramref name="from"/> up to <paramref name="to"/> on another thread. The tests publish in
     /// phases tied to what the client has seen, so the drop lands mid-stream: some events sent before it, some published

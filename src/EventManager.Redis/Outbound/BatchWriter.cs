@@ -114,20 +114,21 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
         return ((failedAt < 0 ? to : failedAt) - from, failure);
     }
 
-    /// <summary>Waits for the writes to finish, failed or not; false when stopping gave up first, so a hung connection cannot hang the stop.</summary>
+    /// <summary>
+    /// Waits for the writes to finish, however each ends (<see cref="Collect"/> reads the outcomes); false when stopping gave up
+    /// first, so a hung connection cannot hang the stop.
+    /// </summary>
     private static async Task<bool> AllCompletedAsync(Task<long>[] writes, int from, int to, CancellationToken abort)
     {
-        try
+        await ((Task)Task.WhenAll(new ArraySegment<Task<long>>(writes, from, to - from)))
+            .WaitAsync(abort)
+            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        for (var i = from; i < to; i++)
         {
-            await Task.WhenAll(new ArraySegment<Task<long>>(writes, from, to - from)).WaitAsync(abort).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
-        {
-            return false;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            // Each write's outcome is read by Collect.
+            if (!writes[i].IsCompleted)
+            {
+                return false;
+            }
         }
 
         return true;

@@ -25,6 +25,9 @@ internal sealed class OutboundBatcher
     private volatile bool _accepting = true;
     private TaskCompletionSource? _dispatchWatch;
 
+    // Written by the filter on the dispatcher: the sequence of the last event it has seen, own or not.
+    private long _lastFiltered;
+
     // Written by stopping, read by the loop.
     private long _publishedBeforeStop = long.MaxValue;
 
@@ -49,8 +52,10 @@ internal sealed class OutboundBatcher
             OverflowPolicy = options.OutboundOverflowPolicy,
             Filter = evt =>
             {
+                var own = _accepting && string.Equals(evt.OriginId, instanceId, StringComparison.Ordinal);
+                Volatile.Write(ref _lastFiltered, evt.Sequence);
                 Volatile.Read(ref _dispatchWatch)?.TrySetResult();
-                return _accepting && string.Equals(evt.OriginId, instanceId, StringComparison.Ordinal);
+                return own;
             },
         });
     }
@@ -60,6 +65,9 @@ internal sealed class OutboundBatcher
 
     /// <summary>Events never sent: the queue overflowed, or stopping gave up on them.</summary>
     public long Dropped => _queue.Dropped + Interlocked.Read(ref _counters.Abandoned);
+
+    /// <summary>Whether stopping has begun.</summary>
+    public bool IsStopping => _stopping.Task.IsCompleted;
 
     /// <summary>Stopping begins: the loop sends what was published before now, then ends. Any thread, once.</summary>
     public void BeginStop()
@@ -187,19 +195,20 @@ internal sealed class OutboundBatcher
     }
 
     /// <summary>
-    /// An event published before the stop may still be in the manager's ingress queue; it must reach this listener (to be sent
-    /// or counted) before the filter closes, or it would be neither. Waits for the dispatcher's next event (the filter signals
-    /// every one) or for an own event; returns whether it had to wait.
+    /// An event published before the stop may still be in the manager's ingress queue, or taken by the dispatcher and not yet
+    /// filtered; it must pass this listener's filter (to be sent or counted) before the filter closes, or it would be neither.
+    /// Every event published before the stop is, in the end, filtered here (sequences have no gaps) or dropped at the ingress.
+    /// Waits for the dispatcher's next event (the filter signals every one) or for an own event; returns whether it had to wait.
     /// </summary>
     private async Task<bool> WaitForDispatchBeforeStopAsync(Task<bool> ready)
     {
         // Watch first, then look, so a dispatch in between is not missed.
         var watch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _dispatchWatch, watch);
-        var totals = _manager.GetTotals();
-        if (totals.Dispatched >= Volatile.Read(ref _publishedBeforeStop) || totals.QueueDepth == 0)
+        Interlocked.Exchange(ref _dispatchWatch, watch);
+        var accounted = Volatile.Read(ref _lastFiltered) + _manager.GetTotals().IngressDropped;
+        if (accounted >= Volatile.Read(ref _publishedBeforeStop))
         {
-            Volatile.Write(ref _dispatchWatch, null);
+            Interlocked.Exchange(ref _dispatchWatch, null);
             return false;
         }
 

@@ -17,6 +17,12 @@ if (args is ["latency-report", ..])
     return;
 }
 
+if (args is ["socket-profile", ..])
+{
+    await SocketProfile.RunAsync(clients: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1);
+    return;
+}
+
 if (args is ["socket-report", ..])
 {
     await SocketReport.RunAsync(full: args is not [_, "short"]);

@@ -32,6 +32,9 @@ internal static class SocketReport
         var sample = Sample();
         Console.WriteLine($"Payload: agent_message events of {sample.ToUtf8Json().Length} bytes of JSON. Kestrel on 127.0.0.1, clients in the same process.");
         Console.WriteLine($"Options: the defaults (SendQueueCapacity {EventManager.Sockets.WebSocketBroadcasterOptions.DefaultSendQueueCapacity:N0}, SlowClientPolicy {new EventManager.Sockets.WebSocketBroadcasterOptions().SlowClientPolicy}, IngressCapacity {EventManagerOptions.DefaultIngressCapacity:N0}), except EnableCompression = true, which only the wire-bytes client asks for. Batching is the client's choice, in its query.");
+        var warmUp = TimeSpan.FromSeconds(full ? 5 : 0);
+        Console.WriteLine($"Warm-up: {warmUp.TotalSeconds:N0} s of bursts through both paths first, so the JIT has optimised the per-event code, as in a server that has been running (a single short burst measured partly unoptimised code; benchmarks/README.md).");
+        await WarmUpAsync(host, warmUp);
         Console.WriteLine();
         Console.WriteLine("| clients | batching | bare Kestrel broadcast (deliveries/s) | MapEventWebSocket (deliveries/s) | ratio |");
         Console.WriteLine("|---|---|---|---|---|");
@@ -61,10 +64,23 @@ internal static class SocketReport
         Console.WriteLine($"| permessage-deflate | {deflated:N0} | {deflated / 5000.0:F0} ({deflated / (double)plain:P0}) |");
     }
 
-    private static AgentMessageEvent Sample() =>
+    private static async Task WarmUpAsync(Host host, TimeSpan duration)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            foreach (var batching in new[] { true, false })
+            {
+                await Throughput(host, 1, batching, 20_000);
+                await BareThroughput(host, 1, batching, 20_000);
+            }
+        }
+    }
+
+    internal static AgentMessageEvent Sample() =>
         new("agent-17", "cognitive_psychologist", "The network is converging on a shared view of the emergency.", new Sentiment(0.42, SentimentLabel.Positive));
 
-    private static async Task<double> Throughput(Host host, int clients, bool batching, int events)
+    internal static async Task<double> Throughput(Host host, int clients, bool batching, int events, Action<Reader[]>? done = null)
     {
         var query = batching ? "?batch_size=50&batch_window_ms=50" : "?batch_window_ms=0";
         var readers = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Reader.ConnectAsync(host.Ws("/ws/events" + query), events)));
@@ -77,6 +93,7 @@ internal static class SocketReport
 
         await Task.WhenAll(readers.Select(r => r.Done)).WaitAsync(TimeSpan.FromMinutes(5));
         var rate = (double)events * clients / clock.Elapsed.TotalSeconds;
+        done?.Invoke(readers);
         await Task.WhenAll(readers.Select(r => r.DisposeAsync().AsTask()));
         await WaitUntil(() => host.Broadcaster.ClientCount == 0);
         return rate;
@@ -233,7 +250,7 @@ internal static class SocketReport
     }
 
     /// <summary>A Kestrel app with the library's endpoint and a bare endpoint that only collects sockets.</summary>
-    private sealed class Host : IAsyncDisposable
+    internal sealed class Host : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private TaskCompletionSource _releaseBare = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -291,7 +308,7 @@ internal static class SocketReport
     }
 
     /// <summary>A client that counts the events in the frames it reads, and optionally their age on arrival.</summary>
-    private sealed class Reader : IAsyncDisposable
+    internal sealed class Reader : IAsyncDisposable
     {
         private readonly ClientWebSocket _socket;
         private readonly int _expected;
@@ -309,6 +326,9 @@ internal static class SocketReport
         public Task Done => _done.Task;
 
         public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+        /// <summary>Messages read, event-carrying or not.</summary>
+        public int FramesRead { get; private set; }
 
         public static async Task<Reader> ConnectAsync(Uri uri, int expected, ConcurrentBag<double>? latencies = null, bool compress = false)
         {
@@ -370,6 +390,7 @@ internal static class SocketReport
                     }
 
                     count += Count(buffer.AsSpan(0, length));
+                    FramesRead++;
                 }
             }
             catch (WebSocketException)

@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace EventManager.Benchmarks.Sockets;
+
+/// <summary>
+/// `socket-profile [clients]`: what one socket client's send path spends its time on, for benchmarks/README.md and for
+/// running under `dotnet-trace collect --profile dotnet-sampled-thread-time`. First the cost of writing an event's JSON the
+/// first time, over 50,000 distinct events as a send loop meets them, beside writing one event over and over (what a
+/// microbenchmark sees); then about 20 seconds of 50,000-event bursts to the clients with batching 50 / 50 ms, printing each
+/// burst's rate and how full its frames were.
+/// </summary>
+internal static class SocketProfile
+{
+    private const int Events = 50_000;
+
+    public static async Task RunAsync(int clients)
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            var (cold, warm) = await SerializationAsync();
+            Console.WriteLine($"writing an event's JSON: {cold:F2} us the first time over {Events:N0} distinct events, {warm:F2} us for one event written {Events:N0} times");
+        }
+
+        await using var host = await SocketReport.Host.StartAsync();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            var frames = 0;
+            var rate = await SocketReport.Throughput(host, clients, batching: true, Events, readers => frames = readers.Sum(r => r.FramesRead));
+            Console.WriteLine($"{clients} client(s), batching 50 / 50 ms: {rate:N0} deliveries/s, {(double)Events * clients / frames:F1} events per frame");
+        }
+    }
+
+    /// <summary>Microseconds per event: the first write of each of many dispatched events, and one event written repeatedly.</summary>
+    private static async Task<(double Cold, double Warm)> SerializationAsync()
+    {
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { HistoryCapacity = Events });
+        for (var i = 0; i < Events; i++)
+        {
+            manager.Publish(SocketReport.Sample());
+        }
+
+        while (manager.GetTotals().Dispatched < Events)
+        {
+            await Task.Delay(1);
+        }
+
+        var kept = manager.GetHistory();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using var writer = new Utf8JsonWriter(buffer);
+        var cold = Time(kept.Count, i => kept[i]);
+        var warm = Time(kept.Count, _ => kept[0]);
+        return (cold, warm);
+
+        double Time(int count, Func<int, WebSocketEvent> pick)
+        {
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < count; i++)
+            {
+                buffer.ResetWrittenCount();
+                writer.Reset(buffer);
+                pick(i).WriteTo(writer);
+                writer.Flush();
+            }
+
+            return watch.Elapsed.TotalMicroseconds / count;
+        }
+    }
+}

@@ -21,7 +21,11 @@ public sealed class ClientConnectionOptions
     /// <summary>Events per <c>batch</c> frame, from 1 to <see cref="WebSocketBroadcasterOptions.MaxBatchSize"/>. Default <see cref="WebSocketBroadcasterOptions.DefaultBatchSize"/>.</summary>
     public int BatchSize { get; init; } = WebSocketBroadcasterOptions.DefaultBatchSize;
 
-    /// <summary>How long a batch may wait to fill. Default <see cref="WebSocketBroadcasterOptions.DefaultBatchWindow"/>; zero sends each event alone as an <c>event</c> frame.</summary>
+    /// <summary>
+    /// The longest an event may wait in a batch; a batch never waits while the socket is free (it carries what queued while
+    /// the previous frame was sent), so this bounds latency rather than adding it. Default
+    /// <see cref="WebSocketBroadcasterOptions.DefaultBatchWindow"/>; zero sends each event alone as an <c>event</c> frame.
+    /// </summary>
     public TimeSpan BatchWindow { get; init; } = WebSocketBroadcasterOptions.DefaultBatchWindow;
 
     /// <summary>

@@ -1,10 +1,11 @@
 namespace EventManager.Sockets;
 
 /// <summary>
-/// Sends one WebSocket client its events: up to <see cref="ClientConnectionOptions.BatchSize"/> per <c>batch</c> frame, waiting at
-/// most <see cref="ClientConnectionOptions.BatchWindow"/> for a batch to fill (or one <c>event</c> frame each when the window is
-/// zero), a <c>gap</c> frame first whenever the queue dropped events, and a <c>resume</c> frame's outcome when one arrives. The
-/// only reader of the client's subscription.
+/// Sends one WebSocket client its events: with a <see cref="ClientConnectionOptions.BatchWindow"/>, a <c>batch</c> frame of
+/// whatever is queued when the socket is free, up to <see cref="ClientConnectionOptions.BatchSize"/> (so no event waits for
+/// others, and under load a frame carries what arrived while the previous one was sent); without one, an <c>event</c> frame
+/// each. A <c>gap</c> frame goes first whenever the queue dropped events, and a <c>resume</c> frame's outcome when one
+/// arrives. The only reader of the client's subscription.
 /// </summary>
 internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordinator resume, WebSocketSender sender, Func<Task<bool>> reportResume)
 {
@@ -59,7 +60,7 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
                 }
 
                 batch.Add(first);
-                ready = await FillAsync(batch, ready, token).ConfigureAwait(false);
+                Fill(batch);
                 if (!await SendAsync(batch).ConfigureAwait(false))
                 {
                     return;
@@ -74,46 +75,21 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
         }
     }
 
-    /// <summary>Adds what arrives within the batch window, up to the batch size; returns the wait still pending, if any.</summary>
-    private async Task<Task<bool>?> FillAsync(List<WebSocketEvent> batch, Task<bool>? ready, CancellationToken token)
+    /// <summary>
+    /// Adds what is already queued, up to the batch size, without waiting: the socket is free now, so nothing is gained by
+    /// holding the first event back. Under load the queue fills while the previous frame is sent, so frames grow by themselves.
+    /// </summary>
+    private void Fill(List<WebSocketEvent> batch)
     {
         if (_options.BatchWindow <= TimeSpan.Zero)
         {
-            return ready;
+            return;
         }
 
-        var started = _time.GetTimestamp();
-        Task? window = null;
-        while (batch.Count < _options.BatchSize)
+        while (batch.Count < _options.BatchSize && resume.TryReadUnsent(out var next))
         {
-            if (resume.TryReadUnsent(out var next))
-            {
-                batch.Add(next);
-                continue;
-            }
-
-            var remaining = _options.BatchWindow - _time.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero)
-            {
-                break;
-            }
-
-            ready ??= resume.Subscription.WaitToReadAsync(token).AsTask();
-            window ??= Task.Delay(remaining, _time, token);
-            if (await Task.WhenAny(ready, window).ConfigureAwait(false) != ready)
-            {
-                break;
-            }
-
-            var more = await ready.ConfigureAwait(false);
-            ready = null;
-            if (!more)
-            {
-                break;
-            }
+            batch.Add(next);
         }
-
-        return ready;
     }
 
     private async Task<bool> SendAsync(List<WebSocketEvent> batch)

@@ -22,9 +22,10 @@ public sealed class ClientConnectionOptions
     public int BatchSize { get; init; } = WebSocketBroadcasterOptions.DefaultBatchSize;
 
     /// <summary>
-    /// The longest an event may wait in a batch; a batch never waits while the socket is free (it carries what queued while
-    /// the previous frame was sent), so this bounds latency rather than adding it. Default
-    /// <see cref="WebSocketBroadcasterOptions.DefaultBatchWindow"/>; zero sends each event alone as an <c>event</c> frame.
+    /// Above zero, events go out in <c>batch</c> frames of whatever is queued when the socket is free, up to
+    /// <see cref="BatchSize"/>; a batch never waits to fill, so the window delays no event (it is kept for the protocol's
+    /// <c>batch_window_ms</c> and reported in <c>connected</c>). Zero sends each event alone as an <c>event</c> frame. Default
+    /// <see cref="WebSocketBroadcasterOptions.DefaultBatchWindow"/>.
     /// </summary>
     public TimeSpan BatchWindow { get; init; } = WebSocketBroadcasterOptions.DefaultBatchWindow;
 

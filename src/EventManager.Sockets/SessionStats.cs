@@ -1,12 +1,10 @@
 namespace EventManager.Sockets;
 
 /// <summary>The counters of one session while it has clients.</summary>
-internal sealed class SessionStats(string id, long startedTimestamp)
+internal sealed class SessionStats(long startedTimestamp)
 {
     private long _eventsSent;
     private long _bytesSent;
-
-    public string Id { get; } = id;
 
     /// <summary>Clients connected now; changed under the broadcaster's lock.</summary>
     public int Clients { get; set; }

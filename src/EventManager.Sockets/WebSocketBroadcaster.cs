@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Net.ServerSentEvents;
 using System.Net.WebSockets;
 using EventManager.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -143,9 +145,9 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         options.Validate();
         if (!TryReserve(options.SessionId, out var session, out var refusal))
         {
-            await destination.WriteAsync("event: error\ndata: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
-            await destination.WriteAsync(Frames.ErrorJson("try_again_later", refusal), cancellationToken).ConfigureAwait(false);
-            await destination.WriteAsync("\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            // The same formatter as every other SSE item, so the framing is written in one place.
+            IEnumerable<SseItem<byte[]>> refused = [new SseItem<byte[]>(Frames.ErrorJson("try_again_later", refusal), "error")];
+            await SseFormatter.WriteAsync(refused.ToAsyncEnumerable(), destination, static (item, writer) => writer.Write(item.Data), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -320,7 +322,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
             {
                 if (!_sessions.TryGetValue(sessionId, out session))
                 {
-                    session = new SessionStats(sessionId, Manager.TimeProvider.GetTimestamp());
+                    session = new SessionStats(Manager.TimeProvider.GetTimestamp());
                     _sessions[sessionId] = session;
                 }
 

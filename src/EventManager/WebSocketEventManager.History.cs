@@ -42,9 +42,7 @@ public sealed partial class WebSocketEventManager
             result = afterEventId is null ? ResumeResult.Live : Lookup(afterEventId, candidate, scannedTo, out replay);
             replay ??= [];
             listener = Register(null, null, options);
-            position = result.Status == ResumeStatus.Recovered ? afterEventId
-                : _history is null ? null
-                : _history.NewestEventId ?? Epoch;
+            position = result.Status == ResumeStatus.Recovered ? afterEventId : _history?.NewestPosition;
         }
 
         var selected = replay.Count == 0 ? [] : replay.FindAll(listener.Accepts);
@@ -120,14 +118,6 @@ public sealed partial class WebSocketEventManager
     /// <summary>Under the history lock: confirms or completes the unlocked scan and reads the events after the one found.</summary>
     private ResumeResult Lookup(string afterEventId, long candidate, long scannedTo, out List<WebSocketEvent> events)
     {
-        if (string.Equals(afterEventId, Epoch, StringComparison.Ordinal))
-        {
-            // The position of a subscription made before this stream's first event: everything, if nothing was evicted yet.
-            var whole = _history is not null && _history.HoldsStreamStart;
-            events = whole ? _history!.After(0) : [];
-            return new ResumeResult(whole ? ResumeStatus.Recovered : ResumeStatus.HistoryExceeded, afterEventId, events.Count);
-        }
-
         if (_history is not null)
         {
             var newer = _history.FindLatest(afterEventId, Math.Max(scannedTo, _history.First), _history.Next);
@@ -138,11 +128,11 @@ public sealed partial class WebSocketEventManager
                 return new ResumeResult(ResumeStatus.Recovered, afterEventId, events.Count);
             }
 
-            // Evicted, but the one right before everything kept (such as a quiet stream's newest event, expired by age, given
-            // as a subscription's position): nothing after it was lost.
-            if (_history.AfterLastEvicted(afterEventId) is > 0 and var evicted)
+            // Not kept, but right before everything kept: the stream's start (the epoch, a subscription's position before the
+            // first event) or the event evicted last (such as a quiet stream's newest, expired by age): nothing after it was lost.
+            if (_history.IsRightBeforeOldest(afterEventId, out var before))
             {
-                events = _history.After(evicted);
+                events = _history.After(before);
                 return new ResumeResult(ResumeStatus.Recovered, afterEventId, events.Count);
             }
         }

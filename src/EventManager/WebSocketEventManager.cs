@@ -72,11 +72,12 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
                 SingleReader = true,
             },
             _ => _ingressDrops.Add());
-        // Compared with the creation time inside event ids, which Guid.CreateVersion7 takes from the system clock in whole ms.
+        // Compared with the creation time inside event ids (version 7 GUIDs, from EventIds.New or Guid.CreateVersion7), which
+        // carry it in whole milliseconds.
         var now = TimeProvider.System.GetUtcNow();
         _startedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
         Epoch = Guid.CreateVersion7().ToString("N");
-        _history = options.HistoryCapacity == 0 ? null : new EventHistory(options.HistoryCapacity, options.HistoryMaxAge, TimeProvider);
+        _history = options.HistoryCapacity == 0 ? null : new EventHistory(options.HistoryCapacity, options.HistoryMaxAge, TimeProvider, Epoch);
         _instruments = new EventManagerInstruments(this, meterFactory);
         _dispatcher = Task.Run(DispatchAsync);
     }

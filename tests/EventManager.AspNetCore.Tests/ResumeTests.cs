@@ -20,7 +20,7 @@ public sealed class ResumeTests
         var received = new List<int>();
         var first = await SseClient.ConnectAsync(server.HttpUri("/events?filter=" + Uri.EscapeDataString("""{"event_types":["load"]}""")));
         await first.NextAsync(m => m.Event == "session_stream_started");
-        await PublishAsync(server, 0, WhileConnected);
+        await NumberedLoad.PublishAsync(server.Manager, 0, WhileConnected);
         string? lastId = null;
         while (received.Count < 3000)
         {
@@ -30,10 +30,10 @@ public sealed class ResumeTests
         }
 
         await first.DisposeAsync();
-        await PublishAsync(server, WhileConnected, WhileAway);
+        await NumberedLoad.PublishAsync(server.Manager, WhileConnected, WhileAway);
         await using var second = await SseClient.ConnectAsync(server.HttpUri("/events?filter=" + Uri.EscapeDataString("""{"event_types":["load"]}""")), lastId);
         var resumed = await second.NextAsync(m => m.Event == "resumed");
-        var live = PublishAsync(server, WhileAway, Count);
+        var live = NumberedLoad.PublishAsync(server.Manager, WhileAway, Count);
         while (received.Count < Count)
         {
             var message = await second.NextAsync(m => m.Event == "load");
@@ -107,14 +107,7 @@ public sealed class ResumeTests
         server.Manager.Publish(before);
         await node.WaitForLineAsync(l => l.StartsWith("event test.before", StringComparison.Ordinal), "with the first event");
 
-        await server.Broadcaster.DisconnectClientAsync(server.Broadcaster.GetClientIds().Single(), EventSocketCloseCodes.SlowConsumer);
-        var missed = Enumerable.Range(0, 3).Select(_ => new CustomEvent("test.missed")).ToList();
-        missed.ForEach(server.Manager.Publish);
-        await node.WaitForLineAsync(l => l.StartsWith("resume true recovered", StringComparison.Ordinal), "with the resume");
-        server.Manager.Publish(new CustomEvent("test.done"));
-
-        Assert.That(await node.ExitCodeAsync(), Is.Zero, string.Join('\n', node.Output));
-        var events = node.Output.Where(l => l.StartsWith("event ", StringComparison.Ordinal)).ToList();
+        var (missed, events) = await DropPublishAndResumeAsync(server, node);
         Assert.That(events, Is.EqualTo(new[] { $"event test.before {before.EventId}" }.Concat(missed.Select(e => $"event test.missed {e.EventId}")).Append(events[^1])));
     }
 
@@ -125,6 +118,16 @@ public sealed class ResumeTests
         await using var node = NodeProcess.Start("eventmanager-client.js", server.Http.ToString(), server.WsUri("/ws/events").ToString());
         await node.WaitForLineAsync(l => l == "status connected", "with the first connection");
 
+        var (missed, events) = await DropPublishAndResumeAsync(server, node);
+        Assert.That(events, Is.EqualTo(missed.Select(e => $"event test.missed {e.EventId}").Append(events[^1])));
+    }
+
+    /// <summary>
+    /// Cuts the eventmanager.js client off, publishes three events while it is away, waits for its resume, then ends it with
+    /// <c>test.done</c>; returns the events missed and the client's event lines.
+    /// </summary>
+    private static async Task<(List<CustomEvent> Missed, List<string> Events)> DropPublishAndResumeAsync(EventServer server, NodeProcess node)
+    {
         await server.Broadcaster.DisconnectClientAsync(server.Broadcaster.GetClientIds().Single(), EventSocketCloseCodes.SlowConsumer);
         var missed = Enumerable.Range(0, 3).Select(_ => new CustomEvent("test.missed")).ToList();
         missed.ForEach(server.Manager.Publish);
@@ -133,36 +136,6 @@ public sealed class ResumeTests
 
         Assert.That(await node.ExitCodeAsync(), Is.Zero, string.Join('\n', node.Output));
         var events = node.Output.Where(l => l.StartsWith("event ", StringComparison.Ordinal)).ToList();
-        Assert.That(events, Is.EqualTo(missed.Select(e => $"event test.missed {e.EventId}").Append(events[^1])));
-    }
-
-    /// <summary>
-    /// Publishes events numbered <paramref name="from"/> up to <paramref name="to"/> on another thread. The tests publish in
-    /// phases tied to what the client has seen, so the drop lands mid-stream: some events sent before it, some published
-    /// while the client is away (replayed), and the rest live after the resume, racing the replay's tail.
-    /// </summary>
-    private static Task PublishAsync(EventServer server, int from, int to) => Task.Run(() =>
-    {
-        for (var i = from; i < to; i++)
-        {
-            server.Manager.Publish(CustomEvent.Create("load", new { n = i }));
-        }
-    });
-
-    /// <summary>Reads events into <paramref name="received"/> until <paramref name="count"/> more arrived; returns the last id.</summary>
-    private static async Task<string> ReadSome(WsClient client, List<int> received, int count)
-    {
-        string last = "";
-        var target = received.Count + count;
-        while (received.Count < target)
-        {
-            foreach (var evt in await client.EventsAsync(1))
-            {
-                received.Add(evt.GetProperty("data").GetProperty("n").GetInt32());
-                last = evt.GetProperty("event_id").GetString()!;
-            }
-        }
-
-        return last;
+        return (missed, events);
     }
 }

@@ -19,16 +19,16 @@ public sealed class ResumeTests
         var received = new List<int>();
         var first = await server.ConnectAsync(new() { BatchSize = 100, BatchWindow = TimeSpan.FromMilliseconds(5) });
         await first.NextAsync("connected");
-        await PublishAsync(server, 0, WhileConnected);
+        await NumberedLoad.PublishAsync(server.Manager, 0, WhileConnected);
         var lastId = await ReadSome(first, received, 3000);
         first.Socket.Abort();
         first.Socket.Dispose();
-        await PublishAsync(server, WhileConnected, WhileAway);
+        await NumberedLoad.PublishAsync(server.Manager, WhileConnected, WhileAway);
 
         await using var second = await server.ConnectAsync(new() { BatchSize = 100, BatchWindow = TimeSpan.FromMilliseconds(5), LastEventId = lastId });
         await second.NextAsync("connected");
         var resumed = (await second.NextAsync("resumed")).GetProperty("payload");
-        var live = PublishAsync(server, WhileAway, Count);
+        var live = NumberedLoad.PublishAsync(server.Manager, WhileAway, Count);
         await ReadSome(second, received, Count - received.Count);
         await live;
 
@@ -209,19 +209,6 @@ public sealed class ResumeTests
         await client.SendAsync(new { type = "ping" });
         await client.NextAsync("pong");
     }
-
-    /// <summary>
-    /// Publishes events numbered <paramref name="from"/> up to <paramref name="to"/> on another thread. The tests publish in
-    /// phases tied to what the client has seen, so the drop lands mid-stream: some events sent before it, some published
-    /// while the client is away (replayed), and the rest live after the resume, racing the replay's tail.
-    /// </summary>
-    private static Task PublishAsync(SocketHost server, int from, int to) => Task.Run(() =>
-    {
-        for (var i = from; i < to; i++)
-        {
-            server.Manager.Publish(CustomEvent.Create("load", new { n = i }));
-        }
-    });
 
     /// <summary>Reads events into <paramref name="received"/> until <paramref name="count"/> more arrived; returns the last id.</summary>
     private static async Task<string> ReadSome(WsClient client, List<int> received, int count)

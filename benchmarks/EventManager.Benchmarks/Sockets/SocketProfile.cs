@@ -37,15 +37,20 @@ internal static class SocketProfile
     private static async Task<(double Cold, double Warm)> SerializationAsync()
     {
         await using var manager = new WebSocketEventManager(new EventManagerOptions { HistoryCapacity = Events });
+        var dispatched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(evt =>
+        {
+            if (evt.Sequence == Events)
+            {
+                dispatched.TrySetResult();
+            }
+        });
         for (var i = 0; i < Events; i++)
         {
             manager.Publish(SocketReport.Sample());
         }
 
-        while (manager.GetTotals().Dispatched < Events)
-        {
-            await Task.Delay(1);
-        }
+        await dispatched.Task.WaitAsync(TimeSpan.FromMinutes(1));
 
         var kept = manager.GetHistory();
         var buffer = new ArrayBufferWriter<byte>(1024);

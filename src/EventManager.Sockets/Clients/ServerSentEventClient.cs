@@ -13,15 +13,11 @@ internal sealed class ServerSentEventClient : ISocketClient, IDisposable
 {
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
 
-    private readonly TimeProvider _time;
-    private readonly WebSocketBroadcaster _broadcaster;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly ResumeCoordinator _resume;
 
     public ServerSentEventClient(WebSocketBroadcaster broadcaster, ClientConnectionOptions options, SessionStats? session)
     {
-        _broadcaster = broadcaster;
-        _time = broadcaster.Manager.TimeProvider;
         Connection = new ClientConnection(broadcaster, options, session);
         _resume = new ResumeCoordinator(Connection, () => BeginClose(EventSocketCloseCodes.SlowConsumer, "send queue overflow"));
     }
@@ -67,15 +63,16 @@ internal sealed class ServerSentEventClient : ISocketClient, IDisposable
 
     private async IAsyncEnumerable<SseItem<SseFrame>> FramesAsync(CountingStream destination, [EnumeratorCancellation] CancellationToken token)
     {
-        yield return new SseItem<SseFrame>(new SseFrame(null, Frames.SessionStreamStarted(Connection.Id, Connection.Options.SessionId, _time.GetUtcNow())), "session_stream_started") { EventId = _resume.StartPosition };
+        yield return new SseItem<SseFrame>(new SseFrame(null, Frames.SessionStreamStarted(Connection.Id, Connection.Options.SessionId, Connection.Time.GetUtcNow())), "session_stream_started") { EventId = _resume.StartPosition };
         await _resume.CompleteAsync(token).ConfigureAwait(false);
-        var report = new ArrayBufferWriter<byte>(256);
-        if (_resume.WriteReport(report) is { } reportType)
+        if (_resume.Resume is not null)
         {
+            var report = new ArrayBufferWriter<byte>(256);
+            var reportType = _resume.WriteReport(report)!;
             yield return new SseItem<SseFrame>(new SseFrame(null, report.WrittenSpan.ToArray()), reportType);
         }
 
-        var heartbeat = _broadcaster.Options.HeartbeatInterval;
+        var heartbeat = Connection.Broadcaster.Options.HeartbeatInterval;
         Task<bool>? ready = null;
         while (true)
         {
@@ -122,7 +119,7 @@ internal sealed class ServerSentEventClient : ISocketClient, IDisposable
     {
         // The delay is cancelled when the event wins, so a busy stream does not leave a timer behind per event.
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var delay = Task.Delay(limit, _time, wait.Token);
+        var delay = Task.Delay(limit, Connection.Time, wait.Token);
         var first = await Task.WhenAny(ready, delay).ConfigureAwait(false);
         await wait.CancelAsync().ConfigureAwait(false);
         return first == ready;

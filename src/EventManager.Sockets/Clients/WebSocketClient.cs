@@ -12,7 +12,6 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
 {
     private readonly WebSocket _socket;
     private readonly ILogger _logger;
-    private readonly WebSocketBroadcaster _broadcaster;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly WebSocketSender _sender;
@@ -21,7 +20,6 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
 
     public WebSocketClient(WebSocketBroadcaster broadcaster, WebSocket socket, ClientConnectionOptions options, SessionStats? session, ILogger logger)
     {
-        _broadcaster = broadcaster;
         _socket = socket;
         _logger = logger;
         Connection = new ClientConnection(broadcaster, options, session);
@@ -40,13 +38,13 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
 
     public async Task RunAsync()
     {
-        var connected = await SendControlAsync(static (buffer, client) => Frames.Connected(buffer, client.Connection.Id, client._broadcaster.Epoch, client._resume.StartPosition, client.Connection.Options, client._broadcaster.Options.HeartbeatInterval, client.Time.GetUtcNow()), this).ConfigureAwait(false)
+        var connected = await SendControlAsync(static (buffer, client) => Frames.Connected(buffer, client.Connection.Id, client.Connection.Broadcaster.Epoch, client._resume.StartPosition, client.Connection.Options, client.Connection.Broadcaster.Options.HeartbeatInterval, client.Time.GetUtcNow()), this).ConfigureAwait(false)
             && await CompleteResumeAsync().ConfigureAwait(false)
             && await ReportResumeAsync().ConfigureAwait(false);
         var sending = connected ? new BatchingSendLoop(Connection, _resume, _sender, ReportResumeAsync).RunAsync(_lifetime.Token) : Task.CompletedTask;
-        var heartbeats = connected ? RepeatAsync(_broadcaster.Options.HeartbeatInterval, static (buffer, client) => Frames.Control(buffer, "heartbeat", client.Time.GetUtcNow())) : Task.CompletedTask;
+        var heartbeats = connected ? RepeatAsync(Connection.Broadcaster.Options.HeartbeatInterval, static (buffer, client) => Frames.Control(buffer, "heartbeat", client.Time.GetUtcNow())) : Task.CompletedTask;
         var metrics = connected && Connection.Options.MetricsInterval > TimeSpan.Zero
-            ? RepeatAsync(Connection.Options.MetricsInterval, static (buffer, client) => Frames.MetricsUpdate(buffer, client._broadcaster.GetMetrics(), client._broadcaster.Manager.GetMetrics(), client.Time.GetUtcNow()))
+            ? RepeatAsync(Connection.Options.MetricsInterval, static (buffer, client) => Frames.MetricsUpdate(buffer, client.Connection.Broadcaster.GetMetrics(), client.Connection.Broadcaster.Manager.GetMetrics(), client.Time.GetUtcNow()))
             : Task.CompletedTask;
         try
         {
@@ -106,7 +104,7 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
             }
 
             // The receive loop ends when the client answers the close frame; one that never does is cut off.
-            var closeTimeout = _broadcaster.Options.CloseTimeout;
+            var closeTimeout = Connection.Broadcaster.Options.CloseTimeout;
             if (await Task.WhenAny(_receiveEnded.Task, Task.Delay(closeTimeout, Time)).ConfigureAwait(false) != _receiveEnded.Task)
             {
                 _socket.Abort();
@@ -120,7 +118,7 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
 
     private async Task ReceiveAsync()
     {
-        var reader = new WebSocketFrameReader(_socket, _broadcaster.Options.MaxFrameBytes);
+        var reader = new WebSocketFrameReader(_socket, Connection.Broadcaster.Options.MaxFrameBytes);
         await foreach (var frame in reader.ReadAsync().ConfigureAwait(false))
         {
             if (frame.Kind == ReceivedFrameKind.Close)
@@ -140,10 +138,10 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
                     Violation(EventSocketCloseCodes.UnsupportedData, "binary frames are not supported; send JSON text");
                     break;
                 case ReceivedFrameKind.TooBig:
-                    Violation(EventSocketCloseCodes.MessageTooBig, $"frames are limited to {_broadcaster.Options.MaxFrameBytes} bytes");
+                    Violation(EventSocketCloseCodes.MessageTooBig, $"frames are limited to {Connection.Broadcaster.Options.MaxFrameBytes} bytes");
                     break;
                 case ReceivedFrameKind.Text when !_rateLimiter.TryTake():
-                    await SendErrorAsync(new ClientFrameError("rate_limited", $"more than {_broadcaster.Options.MaxFramesPerSecond} frames per second")).ConfigureAwait(false);
+                    await SendErrorAsync(new ClientFrameError("rate_limited", $"more than {Connection.Broadcaster.Options.MaxFramesPerSecond} frames per second")).ConfigureAwait(false);
                     Violation(EventSocketCloseCodes.PolicyViolation, "rate limit exceeded");
                     break;
                 default:
@@ -170,7 +168,7 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
 
     private void Violation(int closeCode, string reason)
     {
-        _broadcaster.CountProtocolError();
+        Connection.Broadcaster.CountProtocolError();
         Log.ClientViolation(_logger, Connection.Id, closeCode, reason);
         BeginClose(closeCode, reason);
     }
@@ -242,7 +240,7 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
 
         if (result.Status == ResumeStatus.Unknown)
         {
-            _broadcaster.CountProtocolError();
+            Connection.Broadcaster.CountProtocolError();
             Log.ClientError(_logger, Connection.Id, "unknown_event_id", $"no event '{result.LastEventId}' in this stream");
         }
 
@@ -251,7 +249,7 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
 
     private Task<bool> SendErrorAsync(ClientFrameError error)
     {
-        _broadcaster.CountProtocolError();
+        Connection.Broadcaster.CountProtocolError();
         Log.ClientError(_logger, Connection.Id, error.Code, error.Message);
         return SendControlAsync(static (buffer, error) => Frames.Error(buffer, error.Code, error.Message, error.Field), error);
     }
@@ -297,7 +295,7 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
     private void ReportSendTimeout()
     {
         CloseCode = EventSocketCloseCodes.SlowConsumer;
-        _broadcaster.CountProtocolError();
+        Connection.Broadcaster.CountProtocolError();
         Log.ClientViolation(_logger, Connection.Id, EventSocketCloseCodes.SlowConsumer, "a send took longer than the send timeout");
     }
 }

@@ -89,9 +89,6 @@ internal static class Frames
             writer.WriteString("epoch", state.epoch);
         });
 
-    public static byte[] ResumedJson(ResumeResult result, string epoch) =>
-        ToArray((result, epoch), static (buffer, state) => Resumed(buffer, state.result, state.epoch));
-
     public static byte[] ErrorJson(string code, string message, string? field = null) =>
         ToArray((code, message, field), static (buffer, error) => Error(buffer, error.code, error.message, error.field));
 

@@ -21,13 +21,13 @@ internal sealed class EventManagerInstruments : IDisposable
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(options) ?? new Meter(options);
 
-        _meter.CreateObservableCounter("eventmanager.events.published", () => manager.GetMetrics().Published, "{event}", "Events accepted by a publish call.");
-        _meter.CreateObservableCounter("eventmanager.events.dispatched", () => manager.GetMetrics().Dispatched, "{event}", "Events stamped and fanned out by the dispatcher.");
+        _meter.CreateObservableCounter("eventmanager.events.published", () => manager.GetTotals().Published, "{event}", "Events accepted by a publish call.");
+        _meter.CreateObservableCounter("eventmanager.events.dispatched", () => manager.GetTotals().Dispatched, "{event}", "Events stamped and fanned out by the dispatcher.");
         _meter.CreateObservableCounter("eventmanager.events.delivered", () => manager.GetMetrics().Delivered, "{event}", "Handler calls that completed.");
         _meter.CreateObservableCounter("eventmanager.events.dropped", () => manager.GetMetrics().Dropped, "{event}", "Events dropped by an overflow policy, a removal or a shutdown timeout.");
         _meter.CreateObservableCounter("eventmanager.events.rejected", () => manager.GetMetrics().Rejected, "{event}", "TryPublish calls refused because the ingress queue was full.");
         _meter.CreateObservableCounter("eventmanager.listener.errors", () => manager.GetMetrics().ListenerErrors, "{error}", "Handler calls and filters that threw.");
-        _meter.CreateObservableUpDownCounter("eventmanager.queue.depth", () => manager.GetMetrics().QueueDepth, "{event}", "Events waiting in the ingress queue.");
+        _meter.CreateObservableUpDownCounter("eventmanager.queue.depth", () => manager.GetTotals().QueueDepth, "{event}", "Events waiting in the ingress queue.");
         _meter.CreateObservableUpDownCounter("eventmanager.listeners", () => manager.ListenerCount, "{listener}", "Registered listeners.");
         _meter.CreateObservableCounter("eventmanager.listener.delivered", () => PerListener(manager, l => l.Delivered), "{event}", "Handler calls that completed, by listener.");
         _meter.CreateObservableCounter("eventmanager.listener.dropped", () => PerListener(manager, l => l.Dropped), "{event}", "Events dropped by a listener's queue, by listener.");

@@ -9,16 +9,21 @@ namespace EventManager.History;
 /// Every member runs under the manager's history lock except <see cref="FindLatest"/>, which may scan without it
 /// between bounds read under it; the caller then confirms the hit under the lock with <see cref="Holds"/>.
 /// </remarks>
-internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider time)
+/// <param name="capacity">How many events are kept.</param>
+/// <param name="maxAge">How long an event is kept.</param>
+/// <param name="time">The clock for the age.</param>
+/// <param name="streamStartId">The id that stands for the position before the stream's first event (the manager's epoch).</param>
+internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider time, string streamStartId)
 {
     // Slots are written only by the dispatcher, under the lock; an unlocked scan reads each reference atomically.
     private readonly Entry[] _ring = new Entry[capacity];
     private long _first = 1;
     private long _next = 1;
-    private string? _newestEventId;
+    private string _newestEventId = streamStartId;
 
-    // The event right before the oldest kept one, evicted by count or age: resuming after it loses nothing.
-    private string? _lastEvictedId;
+    // The id of the position right before the oldest kept event: the stream's start, then the event evicted last (by count or
+    // age). Resuming after it loses nothing.
+    private string _beforeOldestId = streamStartId;
 
     /// <summary>The sequence of the oldest event kept (equal to <see cref="Next"/> when empty).</summary>
     public long First => _first;
@@ -28,27 +33,18 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
 
     public int Count => (int)(_next - _first);
 
-    /// <summary>The id of the newest event appended, even when its age has expired it; <see langword="null"/> before the first.</summary>
-    public string? NewestEventId => _newestEventId;
+    /// <summary>The position after everything appended so far: the newest event's id, even when its age has expired it, or the stream's start.</summary>
+    public string NewestPosition => _newestEventId;
 
     /// <summary>
-    /// The sequence to read after when resuming after the event that was evicted last (by count or age), which is right before
-    /// the oldest kept one; 0 when the id is not that event's.
+    /// Whether <paramref name="eventId"/> is the position right before the oldest kept event (the stream's start, or the event
+    /// evicted last), and if so the sequence to read after.
     /// </summary>
-    public long AfterLastEvicted(string eventId)
+    public bool IsRightBeforeOldest(string eventId, out long sequence)
     {
         Expire(time.GetTimestamp());
-        return string.Equals(eventId, _lastEvictedId, StringComparison.Ordinal) ? _first - 1 : 0;
-    }
-
-    /// <summary>Whether every event of the stream is still kept: none was evicted by count or age since the first.</summary>
-    public bool HoldsStreamStart
-    {
-        get
-        {
-            Expire(time.GetTimestamp());
-            return _first == 1;
-        }
+        sequence = _first - 1;
+        return string.Equals(eventId, _beforeOldestId, StringComparison.Ordinal);
     }
 
     /// <summary>The id of the oldest event kept, or <see langword="null"/> when empty.</summary>
@@ -75,7 +71,7 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
             var sequence = evt.Sequence;
             if (Count == _ring.Length)
             {
-                _lastEvictedId = Slot(_first).Event!.EventId;
+                _beforeOldestId = Slot(_first).Event!.EventId;
                 _first++;
             }
             else if (Count == 0)
@@ -150,7 +146,7 @@ internal sealed class EventHistory(int capacity, TimeSpan maxAge, TimeProvider t
         while (Count > 0 && time.GetElapsedTime(Slot(_first).Added, now) > maxAge)
         {
             // Released so an expired event does not stay reachable until its slot is reused.
-            _lastEvictedId = Slot(_first).Event!.EventId;
+            _beforeOldestId = Slot(_first).Event!.EventId;
             Slot(_first) = default;
             _first++;
         }

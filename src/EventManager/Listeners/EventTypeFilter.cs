@@ -14,19 +14,15 @@ public sealed class EventTypeFilter
     private readonly string[] _prefixes;
     private readonly bool _matchesAll;
 
-    private EventTypeFilter(IReadOnlyList<string> patterns, FrozenSet<string> exact, string[] prefixes, bool matchesAll)
+    private EventTypeFilter(FrozenSet<string> exact, string[] prefixes, bool matchesAll)
     {
-        Patterns = patterns;
         _exact = exact;
         _prefixes = prefixes;
         _matchesAll = matchesAll;
     }
 
     /// <summary>A filter that matches every event type.</summary>
-    public static EventTypeFilter All { get; } = new(["*"], FrozenSet<string>.Empty, [], matchesAll: true);
-
-    /// <summary>The patterns the filter was created from, in their order.</summary>
-    public IReadOnlyList<string> Patterns { get; }
+    public static EventTypeFilter All { get; } = new(FrozenSet<string>.Empty, [], matchesAll: true);
 
     /// <summary>Whether the filter matches every event type.</summary>
     public bool MatchesAll => _matchesAll;
@@ -42,10 +38,8 @@ public sealed class EventTypeFilter
         var exact = new HashSet<string>(StringComparer.Ordinal);
         var prefixes = new List<string>();
         var matchesAll = false;
-        var given = new List<string>();
         foreach (var pattern in patterns)
         {
-            given.Add(pattern);
             if (string.IsNullOrWhiteSpace(pattern) || pattern.AsSpan(0, pattern.Length - 1).Contains('*'))
             {
                 throw new ArgumentException($"The event type pattern '{pattern}' is invalid: use a name, a prefix ending in '*', or '*'.", paramName);
@@ -65,7 +59,7 @@ public sealed class EventTypeFilter
             }
         }
 
-        return new EventTypeFilter(given.AsReadOnly(), exact.ToFrozenSet(StringComparer.Ordinal), [.. prefixes], matchesAll);
+        return new EventTypeFilter(exact.ToFrozenSet(StringComparer.Ordinal), [.. prefixes], matchesAll);
     }
 
     /// <summary>Whether an event type matches.</summary>

@@ -61,6 +61,30 @@ public sealed class ResumeTests
     }
 
     [Test]
+    public async Task ResumeFrame_SentAgainOnAnIdleConnection_IsAnsweredEachTime()
+    {
+        await using var server = SocketHost.Start();
+        var events = Enumerable.Range(0, 5).Select(i => CustomEvent.Create("load", new { n = i })).ToList();
+        events.ForEach(server.Manager.Publish);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 5, "the events were dispatched");
+        await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero });
+        await client.NextAsync("connected");
+
+        // Each resume frame arrives while the send loop waits for events: the request alone must wake it, every time.
+        await client.SendAsync(new { type = "resume", payload = new { last_event_id = events[3].EventId } });
+        var first = (await client.NextAsync("resumed")).GetProperty("payload").GetProperty("replayed").GetInt32();
+        await client.EventsAsync(1);
+        await client.SendAsync(new { type = "resume", payload = new { last_event_id = events[0].EventId } });
+        var second = (await client.NextAsync("resumed")).GetProperty("payload").GetProperty("replayed").GetInt32();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.EqualTo(1));
+            Assert.That(second, Is.EqualTo(4), "the history holds four events after the second id, though this connection sent one of them");
+        });
+    }
+
+    [Test]
     public async Task Resume_UnderTheDisconnectPolicy_ReplaysWhatWasMissed()
     {
         await using var server = SocketHost.Start(o => o.SlowClientPolicy = SlowClientPolicy.Disconnect);

@@ -24,12 +24,23 @@ internal static class SocketProfile
         }
 
         await using var host = await SocketReport.Host.StartAsync();
+        using var allocations = new AllocationSampler();
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(20))
         {
-            var frames = 0;
-            var rate = await SocketReport.Throughput(host, clients, batching: true, Events, readers => frames = readers.Sum(r => r.FramesRead));
-            Console.WriteLine($"{clients} client(s), batching 50 / 50 ms: {rate:N0} deliveries/s, {(double)Events * clients / frames:F1} events per frame");
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                allocations.Start();
+            }
+
+            var measured = await SocketReport.Throughput(host, clients, batching: true, Events, repeats: 1);
+            Console.WriteLine($"{clients} client(s), batching 50 / 50 ms: {measured.Rate:N0} deliveries/s, {measured.EventsPerFrame:F1} events per frame, {measured.AllocatedPerDelivery:F1} B allocated per delivery besides each event's JSON");
+        }
+
+        Console.WriteLine("Allocated in the last 10 seconds, sampled by the runtime about every 100 KB, by type:");
+        foreach (var (type, bytes) in allocations.Top(15))
+        {
+            Console.WriteLine($"  {bytes / 1024.0:N0} KB  {type}");
         }
     }
 

@@ -36,19 +36,19 @@ internal static class SocketReport
         Console.WriteLine($"Warm-up: {warmUp.TotalSeconds:N0} s of bursts through both paths first, so the JIT has optimised the per-event code, as in a server that has been running (a single short burst measured partly unoptimised code; benchmarks/README.md).");
         await WarmUpAsync(host, warmUp);
         Console.WriteLine();
-        Console.WriteLine("| clients | batching | bare Kestrel broadcast (deliveries/s) | MapEventWebSocket (deliveries/s) | ratio | allocated per delivery |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("Each row: the clients connect once and take one unmeasured burst (their queues and buffers grow to their working size, as in a server that has been running), then the median of the measured bursts. Allocated: bytes the whole process allocated per delivery, clients included, less each event's own JSON (made once per event whatever the number of clients, reported beside).");
+        Console.WriteLine();
+        Console.WriteLine("| clients | batching | bare Kestrel broadcast (deliveries/s) | MapEventWebSocket (deliveries/s) | ratio | allocated per delivery, bare | allocated per delivery, ours | each event's JSON |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var clients in full ? new[] { 1, 10, 100, 1000 } : [1, 10])
         {
             foreach (var batching in new[] { true, false })
             {
                 // Fewer than a client's default queue holds, so a run measures delivery, not drops.
                 var events = full ? clients switch { 1000 => 5_000, 100 => 20_000, _ => 50_000 } : 2_000;
-                await Throughput(host, clients, batching, events / 5);
-                var bare = Median(await Repeat(full ? 3 : 1, () => BareThroughput(host, clients, batching, events)));
-                var allocated = new List<double>();
-                var ours = Median(await Repeat(full ? 3 : 1, () => Throughput(host, clients, batching, events, perDelivery: allocated.Add)));
-                Console.WriteLine($"| {clients} | {(batching ? "50 / 50 ms" : "off")} | {bare:N0} | {ours:N0} | {ours / bare:F2} | {Median(allocated):F1} B |");
+                var bare = await BareThroughput(host, clients, batching, events, full ? 3 : 1);
+                var ours = await Throughput(host, clients, batching, events, full ? 3 : 1);
+                Console.WriteLine($"| {clients} | {(batching ? "50 / 50 ms" : "off")} | {bare.Rate:N0} | {ours.Rate:N0} | {ours.Rate / bare.Rate:F2} | {bare.AllocatedPerDelivery:F1} B | {ours.AllocatedPerDelivery:F1} B | {ours.JsonPerEvent:F0} B |");
             }
         }
 
@@ -75,8 +75,8 @@ internal static class SocketReport
         {
             foreach (var batching in new[] { true, false })
             {
-                await Throughput(host, 1, batching, 20_000);
-                await BareThroughput(host, 1, batching, 20_000);
+                await Throughput(host, 1, batching, 20_000, repeats: 1);
+                await BareThroughput(host, 1, batching, 20_000, repeats: 1);
             }
         }
     }
@@ -84,37 +84,63 @@ internal static class SocketReport
     internal static AgentMessageEvent Sample() =>
         new("agent-17", "cognitive_psychologist", "The network is converging on a shared view of the emergency.", new Sentiment(0.42, SentimentLabel.Positive));
 
+    /// <summary>What one row of the throughput table measured.</summary>
+    /// <param name="Rate">Deliveries per second, the median of the measured bursts.</param>
+    /// <param name="AllocatedPerDelivery">Bytes the process allocated per delivery over the measured bursts, less the events' own JSON.</param>
+    /// <param name="JsonPerEvent">Bytes of each event's own JSON array, made once per event whatever the number of clients.</param>
+    /// <param name="EventsPerFrame">Events per frame the clients read over the measured bursts.</param>
+    internal readonly record struct Measured(double Rate, double AllocatedPerDelivery, double JsonPerEvent, double EventsPerFrame);
+
     /// <summary>
-    /// Deliveries per second of a burst of ready-made events (created before the clock, as the bare broadcast's frames are
-    /// prepared before it); <paramref name="perDelivery"/> gets the bytes the whole process allocated per delivery meanwhile,
-    /// clients included.
+    /// Deliveries per second of bursts of ready-made events (created before the clock, as the bare broadcast's frames are
+    /// prepared before it) to clients connected once and warmed by a first, unmeasured burst.
     /// </summary>
-    internal static async Task<double> Throughput(Host host, int clients, bool batching, int events, Action<Reader[]>? done = null, Action<double>? perDelivery = null)
+    internal static async Task<Measured> Throughput(Host host, int clients, bool batching, int events, int repeats)
     {
         var query = batching ? "?batch_size=50&batch_window_ms=50" : "?batch_window_ms=0";
-        var readers = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Reader.ConnectAsync(host.Ws("/ws/events" + query), events)));
+        var readers = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Reader.ConnectAsync(host.Ws("/ws/events" + query))));
         await WaitUntil(() => host.Broadcaster.ClientCount == clients);
-        var burst = Enumerable.Range(0, events).Select(_ => Sample()).ToArray();
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var clock = Stopwatch.StartNew();
-        foreach (var evt in burst)
+        var rates = new List<double>();
+        long allocated = 0, json = 0, framesBefore = 0;
+        for (var burst = 0; burst <= repeats; burst++)
         {
-            host.Manager.Publish(evt);
+            var batch = Enumerable.Range(0, events).Select(_ => Sample()).ToArray();
+            var done = Task.WhenAll(readers.Select(r => r.Expect(events)));
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var clock = Stopwatch.StartNew();
+            foreach (var evt in batch)
+            {
+                host.Manager.Publish(evt);
+            }
+
+            await done.WaitAsync(TimeSpan.FromMinutes(5));
+            var elapsed = clock.Elapsed;
+            var allocatedDuring = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            if (burst == 0)
+            {
+                framesBefore = readers.Sum(r => r.FramesRead);
+                continue;
+            }
+
+            rates.Add((double)events * clients / elapsed.TotalSeconds);
+            allocated += allocatedDuring;
+            json += batch.Sum(evt => ArrayBytes(evt.ToUtf8Json().Length));
         }
 
-        await Task.WhenAll(readers.Select(r => r.Done)).WaitAsync(TimeSpan.FromMinutes(5));
-        var rate = (double)events * clients / clock.Elapsed.TotalSeconds;
-        perDelivery?.Invoke((GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / ((double)events * clients));
-        done?.Invoke(readers);
+        var frames = readers.Sum(r => r.FramesRead) - framesBefore;
         await Task.WhenAll(readers.Select(r => r.DisposeAsync().AsTask()));
         await WaitUntil(() => host.Broadcaster.ClientCount == 0);
-        return rate;
+        var deliveries = (double)events * clients * repeats;
+        return new Measured(Median(rates), (allocated - json) / deliveries, json / ((double)events * repeats), deliveries / frames);
     }
 
-    private static async Task<double> BareThroughput(Host host, int clients, bool batching, int events)
+    /// <summary>The size of a byte array of <paramref name="length"/> on the heap: its header, length and data, 8-byte aligned.</summary>
+    private static long ArrayBytes(int length) => (24 + length + 7) / 8 * 8;
+
+    private static async Task<Measured> BareThroughput(Host host, int clients, bool batching, int events, int repeats)
     {
         host.BareSockets.Clear();
-        var readers = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Reader.ConnectAsync(host.Ws("/bare"), events)));
+        var readers = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Reader.ConnectAsync(host.Ws("/bare"))));
         await WaitUntil(() => host.BareSockets.Count == clients);
         var sockets = host.BareSockets.ToArray();
 
@@ -122,20 +148,34 @@ internal static class SocketReport
         // concurrently: the floor of a broadcast, with no per-event work at all and no client waiting for another.
         var frame = batching ? BareBatchFrame() : BareEventFrame();
         var perFrame = batching ? 50 : 1;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(sockets.Select(socket => Task.Run(async () =>
+        var rates = new List<double>();
+        long allocated = 0;
+        for (var burst = 0; burst <= repeats; burst++)
         {
-            for (var sent = 0; sent < events; sent += perFrame)
+            var done = Task.WhenAll(readers.Select(r => r.Expect(events)));
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(sockets.Select(socket => Task.Run(async () =>
             {
-                await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
-            }
-        })));
+                for (var sent = 0; sent < events; sent += perFrame)
+                {
+                    await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+            })));
 
-        await Task.WhenAll(readers.Select(r => r.Done)).WaitAsync(TimeSpan.FromMinutes(5));
-        var rate = (double)events * clients / clock.Elapsed.TotalSeconds;
+            await done.WaitAsync(TimeSpan.FromMinutes(5));
+            var elapsed = clock.Elapsed;
+            var allocatedDuring = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            if (burst > 0)
+            {
+                rates.Add((double)events * clients / elapsed.TotalSeconds);
+                allocated += allocatedDuring;
+            }
+        }
+
         host.ReleaseBare();
         await Task.WhenAll(readers.Select(r => r.DisposeAsync().AsTask()));
-        return rate;
+        return new Measured(Median(rates), allocated / ((double)events * clients * repeats), 0, perFrame);
     }
 
     private static byte[] BareEventFrame()
@@ -183,8 +223,9 @@ internal static class SocketReport
     {
         var total = (int)(eventsPerSecond * duration.TotalSeconds);
         var samples = new ConcurrentBag<double>();
-        var readers = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Reader.ConnectAsync(host.Ws("/ws/events?batch_size=50&batch_window_ms=50"), total, i < 10 ? samples : null)));
+        var readers = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Reader.ConnectAsync(host.Ws("/ws/events?batch_size=50&batch_window_ms=50"), i < 10 ? samples : null)));
         await WaitUntil(() => host.Broadcaster.ClientCount == clients);
+        var done = Task.WhenAll(readers.Select(r => r.Expect(total)));
         var clock = Stopwatch.StartNew();
         var sent = 0;
         while (sent < total)
@@ -199,7 +240,7 @@ internal static class SocketReport
             Thread.Sleep(1);
         }
 
-        await Task.WhenAll(readers.Select(r => r.Done)).WaitAsync(TimeSpan.FromMinutes(2));
+        await done.WaitAsync(TimeSpan.FromMinutes(2));
         await Task.WhenAll(readers.Select(r => r.DisposeAsync().AsTask()));
         var sorted = samples.ToArray();
         Array.Sort(sorted);
@@ -210,15 +251,16 @@ internal static class SocketReport
     {
         async Task<long> Measure(bool compress)
         {
-            var reader = await Reader.ConnectAsync(host.Ws("/ws/events?batch_size=50&batch_window_ms=200"), 5000, compress: compress);
+            var reader = await Reader.ConnectAsync(host.Ws("/ws/events?batch_size=50&batch_window_ms=200"), compress: compress);
             await WaitUntil(() => host.Broadcaster.ClientCount == 1);
             var before = reader.BytesRead;
+            var done = reader.Expect(5000);
             for (var i = 0; i < 5000; i++)
             {
                 host.Manager.Publish(Sample());
             }
 
-            await reader.Done.WaitAsync(TimeSpan.FromMinutes(1));
+            await done.WaitAsync(TimeSpan.FromMinutes(1));
             var bytes = reader.BytesRead - before;
             await reader.DisposeAsync();
             await WaitUntil(() => host.Broadcaster.ClientCount == 0);
@@ -226,17 +268,6 @@ internal static class SocketReport
         }
 
         return (await Measure(false), await Measure(true));
-    }
-
-    private static async Task<List<double>> Repeat(int times, Func<Task<double>> run)
-    {
-        var results = new List<double>();
-        for (var i = 0; i < times; i++)
-        {
-            results.Add(await run());
-        }
-
-        return results;
     }
 
     private static double Median(List<double> values)
@@ -323,26 +354,35 @@ internal static class SocketReport
     internal sealed class Reader : IAsyncDisposable
     {
         private readonly ClientWebSocket _socket;
-        private readonly int _expected;
         private readonly ConcurrentBag<double>? _latencies;
-        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _bytesRead;
 
-        private Reader(ClientWebSocket socket, int expected, ConcurrentBag<double>? latencies)
+        // Written by the read loop; the target and its signal are set by Expect, between bursts.
+        private long _received;
+        private long _target = long.MaxValue;
+        private TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private Reader(ClientWebSocket socket, ConcurrentBag<double>? latencies)
         {
             _socket = socket;
-            _expected = expected;
             _latencies = latencies;
         }
-
-        public Task Done => _done.Task;
 
         public long BytesRead => Interlocked.Read(ref _bytesRead);
 
         /// <summary>Messages read, event-carrying or not.</summary>
         public int FramesRead { get; private set; }
 
-        public static async Task<Reader> ConnectAsync(Uri uri, int expected, ConcurrentBag<double>? latencies = null, bool compress = false)
+        /// <summary>Completes once <paramref name="events"/> more events have arrived; fails if the connection ends first.</summary>
+        public Task Expect(int events)
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _reached, reached);
+            Volatile.Write(ref _target, Interlocked.Read(ref _received) + events);
+            return reached.Task;
+        }
+
+        public static async Task<Reader> ConnectAsync(Uri uri, ConcurrentBag<double>? latencies = null, bool compress = false)
         {
             var socket = new ClientWebSocket();
             if (compress)
@@ -360,7 +400,7 @@ internal static class SocketReport
                     return new CountingStream(new NetworkStream(tcp, ownsSocket: true), bytes => Interlocked.Add(ref reader!._bytesRead, bytes));
                 },
             };
-            reader = new Reader(socket, expected, latencies);
+            reader = new Reader(socket, latencies);
             await socket.ConnectAsync(uri, new HttpMessageInvoker(handler, disposeHandler: false), CancellationToken.None);
             _ = reader.ReadAsync();
             return reader;
@@ -382,10 +422,9 @@ internal static class SocketReport
         private async Task ReadAsync()
         {
             var buffer = new byte[1 << 20];
-            var count = 0;
             try
             {
-                while (count < _expected)
+                while (true)
                 {
                     var length = 0;
                     ValueWebSocketReceiveResult result;
@@ -401,15 +440,19 @@ internal static class SocketReport
                         break;
                     }
 
-                    count += Count(buffer.AsSpan(0, length));
+                    var received = Interlocked.Add(ref _received, Count(buffer.AsSpan(0, length)));
                     FramesRead++;
+                    if (received >= Volatile.Read(ref _target))
+                    {
+                        Volatile.Read(ref _reached).TrySetResult();
+                    }
                 }
             }
             catch (WebSocketException)
             {
             }
 
-            _done.TrySetResult();
+            Volatile.Read(ref _reached).TrySetException(new InvalidOperationException("The connection ended before the events expected arrived."));
         }
 
         private int Count(ReadOnlySpan<byte> frame)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace EventManager.Sockets;
 
 /// <summary>
@@ -15,15 +17,12 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
     public async Task RunAsync(CancellationToken token)
     {
         var batch = new List<WebSocketEvent>(_options.BatchSize);
-        Task<bool>? ready = null;
         try
         {
             while (true)
             {
                 if (resume.HasRequest && await resume.ApplyRequestAsync(token).ConfigureAwait(false))
                 {
-                    // The subscription may have been replaced: wait on the new one.
-                    ready = null;
                     if (!await reportResume().ConfigureAwait(false))
                     {
                         return;
@@ -34,23 +33,23 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
 
                 if (!resume.TryReadUnsent(out var first))
                 {
-                    ready ??= resume.Subscription.WaitToReadAsync(token).AsTask();
-
-                    // Take the signal before looking for a request, so one made in between still wakes this wait.
-                    var requested = resume.RequestSignal;
+                    // One token for both ways to be woken, so waiting allocates no task to combine them.
+                    var requestOrClose = resume.RequestOrClose(token);
                     if (resume.HasRequest)
                     {
                         continue;
                     }
 
-                    await Task.WhenAny(ready, requested).ConfigureAwait(false);
-                    if (!ready.IsCompleted)
+                    bool more;
+                    try
+                    {
+                        more = await resume.Subscription.WaitToReadAsync(requestOrClose).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!token.IsCancellationRequested)
                     {
                         continue;
                     }
 
-                    var more = await ready.ConfigureAwait(false);
-                    ready = null;
                     if (!more)
                     {
                         return;
@@ -92,7 +91,8 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
         }
     }
 
-    private async Task<bool> SendAsync(List<WebSocketEvent> batch)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> SendAsync(List<WebSocketEvent> batch)
     {
         var missed = resume.TakeNewDrops(out var total);
         if (resume.ClosesOnOverflow(missed))

@@ -31,7 +31,9 @@ internal sealed class ResumeCoordinator : IDisposable
 
     // Written by the receive loop, taken by the send side.
     private ResumeRequest? _requested;
-    private TaskCompletionSource _requestSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Made and replaced by the send side, cancelled by the receive loop when it hands a request over.
+    private CancellationTokenSource? _wake;
 
     /// <summary>Subscribes at once, after <see cref="ClientConnectionOptions.LastEventId"/> when the client gave one.</summary>
     /// <param name="connection">The client.</param>
@@ -61,14 +63,34 @@ internal sealed class ResumeCoordinator : IDisposable
     /// <summary>Whether the receive loop handed over a <c>resume</c> not applied yet.</summary>
     public bool HasRequest => Volatile.Read(ref _requested) is not null;
 
-    /// <summary>Completes when a request is handed over; take it before checking <see cref="HasRequest"/>, so none is missed.</summary>
-    public Task RequestSignal => Volatile.Read(ref _requestSignal).Task;
+    /// <summary>
+    /// On the send side: a token cancelled when <paramref name="lifetime"/> is, or when a request is handed over. Get it before
+    /// checking <see cref="HasRequest"/>, so a request made in between still cancels the wait.
+    /// </summary>
+    public CancellationToken RequestOrClose(CancellationToken lifetime)
+    {
+        var wake = Volatile.Read(ref _wake);
+        if (wake is null || (wake.IsCancellationRequested && !lifetime.IsCancellationRequested))
+        {
+            // A full fence, as Request's exchange is, so one of the two always sees the other's write.
+            Interlocked.Exchange(ref _wake, CancellationTokenSource.CreateLinkedTokenSource(lifetime))?.Dispose();
+        }
+
+        return _wake!.Token;
+    }
 
     /// <summary>On the receive loop: asks the send side to resume after <paramref name="lastEventId"/>.</summary>
     public void Request(string lastEventId, string? epoch)
     {
-        Volatile.Write(ref _requested, new ResumeRequest(lastEventId, epoch));
-        Interlocked.Exchange(ref _requestSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        Interlocked.Exchange(ref _requested, new ResumeRequest(lastEventId, epoch));
+        try
+        {
+            Volatile.Read(ref _wake)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Replaced meanwhile: the send side checks for a request after replacing it.
+        }
     }
 
     /// <summary>
@@ -247,6 +269,7 @@ internal sealed class ResumeCoordinator : IDisposable
     /// <summary>Ends the subscription and counts what it and a replay from a shared history still held as dropped.</summary>
     public void Dispose()
     {
+        _wake?.Dispose();
         Subscription.Dispose();
         TakeNewDrops(out _);
         if (_replay.Count > 0)

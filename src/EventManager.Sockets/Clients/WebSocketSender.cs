@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 
 namespace EventManager.Sockets;
 
@@ -54,7 +55,9 @@ internal sealed class WebSocketSender : IDisposable
     public bool TryStartClosing() => Interlocked.Exchange(ref _closing, 1) == 0;
 
     /// <summary>Builds a frame under the send lock and sends it. Returns its length, or -1 once the connection is closing or broken.</summary>
-    public async Task<int> SendAsync<TState>(FrameBuilder<TState> build, TState state)
+    /// <remarks>Pooled: a send that has to wait for the socket allocates nothing, as it does once per frame under load.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> SendAsync<TState>(FrameBuilder<TState> build, TState state)
     {
         try
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using EventManager.Listeners;
 
 namespace EventManager;
@@ -56,6 +57,7 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Stops waiting; the subscription itself goes on.</param>
     /// <returns>Whether an event may be read.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _replayed) < _replay.Count && !_managerAborted.IsCancellationRequested)

@@ -125,6 +125,32 @@ public sealed class SlowClientTests
         Assert.That(server.Logs.Any(l => l.Message.Contains($"code {EventSocketCloseCodes.SlowConsumer}", StringComparison.Ordinal)), Is.True);
     }
 
+    [Test]
+    public async Task Send_ToAClientThatStoppedReading_IsAbortedOnceItOutlastsTheSendTimeout()
+    {
+        var time = new ManualTimeProvider();
+        await using var server = SocketHost.Start(o => o.SendTimeout = TimeSpan.FromSeconds(5), time: time);
+        await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero }, read: false);
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
+        var payload = new string('p', 64 * 1024);
+
+        // More than both ends' socket buffers hold, so a send is left waiting for a client that never reads.
+        for (var i = 0; i < 400; i++)
+        {
+            server.Manager.Publish(CustomEvent.Create("big", new { payload }));
+        }
+
+        // The clock only moves here: a send is timed out by the clock, never by how long the test waits.
+        await Eventually.Until(
+            () =>
+            {
+                time.Advance(TimeSpan.FromSeconds(5));
+                return server.Broadcaster.ClientCount == 0;
+            },
+            "the stuck send was aborted");
+        Assert.That(server.Logs.Any(l => l.Message.Contains("a send took longer than the send timeout", StringComparison.Ordinal)), Is.True);
+    }
+
     /// <summary>A client created with read: false, read from now on by a second reader over the same socket.</summary>
     private static Task<WsClient> StartReadingAsync(WsClient client) => WsClient.AttachReaderAsync(client);
 }

@@ -9,6 +9,11 @@ namespace EventManager.Sockets;
 /// send timeout; and sends its one close frame. Socket operations are never cancelled by the connection's lifetime, because
 /// cancelling one aborts the socket and a close frame could no longer be sent; only waiting for the lock is.
 /// </summary>
+/// <remarks>
+/// A frame is sent without a cancellation token, which lets the socket complete it without an allocation or a timer when there is
+/// room in the transport, as there is for a client that keeps up. Only a send that has to wait arms the timeout, which aborts the
+/// socket when it fires: per frame, arming a timer had cost more than writing it (benchmarks/README.md).
+/// </remarks>
 internal sealed class WebSocketSender : IDisposable
 {
     private const int InitialBuffer = 4096;
@@ -21,13 +26,16 @@ internal sealed class WebSocketSender : IDisposable
     private readonly CancellationToken _lifetime;
     private readonly Action _onSendTimeout;
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly ITimer _sendTimer;
 
     // Under the lock.
     private ArrayBufferWriter<byte> _buffer = new(InitialBuffer);
-    private CancellationTokenSource _timeout;
 
     // Any thread: set once, by whoever starts closing first.
     private int _closing;
+
+    // Set by the send timer when it aborts the socket; read by the send it aborted.
+    private int _timedOut;
 
     /// <param name="socket">The client's socket.</param>
     /// <param name="options">The send and close timeouts.</param>
@@ -42,7 +50,7 @@ internal sealed class WebSocketSender : IDisposable
         _sendTimeout = options.SendTimeout;
         _closeTimeout = options.CloseTimeout;
         _lifetime = lifetime;
-        _timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        _sendTimer = time.CreateTimer(static sender => ((WebSocketSender)sender!).AbortStuckSend(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Builds a frame into a buffer the sender owns.</summary>
@@ -78,12 +86,22 @@ internal sealed class WebSocketSender : IDisposable
             _buffer.ResetWrittenCount();
             build(_buffer, state);
             var length = _buffer.WrittenCount;
-            _timeout.CancelAfter(_sendTimeout);
-            await _socket.SendAsync(_buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, _timeout.Token).ConfigureAwait(false);
-            if (!_timeout.TryReset())
+            var sending = _socket.SendAsync(_buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            if (sending.IsCompleted)
             {
-                _timeout.Dispose();
-                _timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+                sending.GetAwaiter().GetResult();
+            }
+            else
+            {
+                _sendTimer.Change(_sendTimeout, Timeout.InfiniteTimeSpan);
+                try
+                {
+                    await sending.ConfigureAwait(false);
+                }
+                finally
+                {
+                    _sendTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                }
             }
 
             if (_buffer.Capacity > MaxRetainedBuffer)
@@ -93,9 +111,9 @@ internal sealed class WebSocketSender : IDisposable
 
             return length;
         }
-        catch (OperationCanceledException) when (_timeout.IsCancellationRequested)
+        catch (Exception ex) when (Volatile.Read(ref _timedOut) != 0 && ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            // The socket is aborted by now: the client stopped reading for longer than the send timeout.
+            // The timer aborted the socket: the client stopped reading for longer than the send timeout.
             if (TryStartClosing())
             {
                 _onSendTimeout();
@@ -151,6 +169,13 @@ internal sealed class WebSocketSender : IDisposable
     public void Dispose()
     {
         TryStartClosing();
-        _timeout.Dispose();
+        _sendTimer.Dispose();
+    }
+
+    /// <summary>On the send timer: a send has waited for the client for the whole send timeout.</summary>
+    private void AbortStuckSend()
+    {
+        Interlocked.Exchange(ref _timedOut, 1);
+        _socket.Abort();
     }
 }

@@ -32,6 +32,7 @@ internal static class SocketReport
         var sample = Sample();
         Console.WriteLine($"Payload: agent_message events of {sample.ToUtf8Json().Length} bytes of JSON. Kestrel on 127.0.0.1, clients in the same process.");
         Console.WriteLine($"Options: the defaults (SendQueueCapacity {EventManager.Sockets.WebSocketBroadcasterOptions.DefaultSendQueueCapacity:N0}, SlowClientPolicy {new EventManager.Sockets.WebSocketBroadcasterOptions().SlowClientPolicy}, IngressCapacity {EventManagerOptions.DefaultIngressCapacity:N0}), except EnableCompression = true, which only the wire-bytes client asks for. Batching is the client's choice, in its query.");
+        Console.WriteLine($"GC: {(System.Runtime.GCSettings.IsServerGC ? "Server, as an ASP.NET Core app (Microsoft.NET.Sdk.Web) runs by default" : "Workstation, a console app's default; DOTNET_gcServer=1 gives an ASP.NET Core app's default, Server")}, {Environment.ProcessorCount} cores.");
         var warmUp = TimeSpan.FromSeconds(full ? 5 : 0);
         Console.WriteLine($"Warm-up: {warmUp.TotalSeconds:N0} s of bursts through both paths first, so the JIT has optimised the per-event code, as in a server that has been running (a single short burst measured partly unoptimised code; benchmarks/README.md).");
         await WarmUpAsync(host, warmUp);

@@ -188,8 +188,8 @@ public sealed class CrossInstanceTests
         await using var b = await MirroredInstance.StartAsync(_server.Configuration, o => (o.Channel, o.UseSessionChannels) = (channel, true));
         using var observer = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_server.Configuration);
         var onSessionChannel = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await observer.GetSubscriber().SubscribeAsync(channel + ":session:abc", (_, value) => onSessionChannel.TrySetResult(value!));
-        await Eventually.Until(() => observer.GetSubscriber().SubscribedEndpoint(channel + ":session:abc") is not null, "the observer's subscription reached the server");
+        await observer.GetSubscriber().SubscribeAsync(StackExchange.Redis.RedisChannel.Literal(channel + ":session:abc"), (_, value) => onSessionChannel.TrySetResult(value!));
+        await Eventually.Until(() => observer.GetSubscriber().SubscribedEndpoint(StackExchange.Redis.RedisChannel.Literal(channel + ":session:abc")) is not null, "the observer's subscription reached the server");
 
         var evt = CustomEvent.Create("session.connected", new { user = "u1" }) with { SessionId = "abc" };
         a.Manager.Publish(evt);

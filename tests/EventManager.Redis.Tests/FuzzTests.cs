@@ -24,11 +24,11 @@ public sealed class FuzzTests
         var writes = new List<Task>(Messages);
         for (var i = 0; i < Messages; i++)
         {
-            writes.Add(publisher.PublishAsync(channel, mutator.Next()));
+            writes.Add(publisher.PublishAsync(RedisChannel.Literal(channel), mutator.Next()));
         }
 
         await Task.WhenAll(writes);
-        await publisher.PublishAsync(channel, """{"event_type":"marker","event_id":"after-the-fuzz","data":{}}""");
+        await publisher.PublishAsync(RedisChannel.Literal(channel), """{"event_type":"marker","event_id":"after-the-fuzz","data":{}}""");
 
         await Eventually.Until(() => instance.Received.Any(e => e.EventId == "after-the-fuzz"), "the valid event after the fuzz arrived", TimeSpan.FromMinutes(2));
         var metrics = instance.Mirror.GetMetrics();

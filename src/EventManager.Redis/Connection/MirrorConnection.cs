@@ -57,23 +57,41 @@ internal sealed class MirrorConnection
         _subscriber = _multiplexer.GetSubscriber();
 
         // StackExchange.Redis keeps these subscriptions and renews them on every reconnect, including a first connection
-        // made after a start that found no server.
-        await _subscriber.SubscribeAsync(Channel, onMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
+        // made after a start that found no server. Each is read through a queue, which delivers one message at a time in
+        // the order they arrived: a subscription handler is called on the thread pool, so messages overtake each other.
+        SubscribeInOrder(Channel, onMessage);
         if (_sessionChannelPrefix is not null)
         {
-            await _subscriber.SubscribeAsync(_sessionPattern, onMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
+            SubscribeInOrder(_sessionPattern, onMessage);
         }
 
-        // StackExchange.Redis completes a subscribe at once, without sending it, when its subscription connection is not up
-        // yet; it sends it later. Messages published before then are never seen, so start only once the server has it,
-        // or after the connect timeout with the server unreachable. StackExchange.Redis raises no event for it, so this polls,
-        // on the manager's clock like every other wait of the mirror.
+        // The subscribes are sent without waiting for the server, which StackExchange.Redis would otherwise do until its
+        // sync timeout when no server is up yet (it subscribes later, once it connects). Messages published before the
+        // server has them are never seen, so start only once it does, or after the connect timeout with the server
+        // unreachable. A ping on the subscription connection is answered after the subscribes that went before it; should
+        // it not settle it, StackExchange.Redis raises no event for a subscription, so this polls, on the manager's clock
+        // like every other wait of the mirror.
+        if (_multiplexer.IsConnected)
+        {
+            try
+            {
+                await _subscriber.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Lost meanwhile: StackExchange.Redis subscribes again once it reconnects.
+            }
+        }
+
         var started = _time.GetTimestamp();
         while (!IsSubscribed() && _multiplexer.IsConnected && _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(_configuration.ConnectTimeout))
         {
             await Task.Delay(TimeSpan.FromMilliseconds(10), _time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private void SubscribeInOrder(RedisChannel channel, Action<RedisChannel, RedisValue> onMessage) =>
+        _subscriber!.Subscribe(channel, CommandFlags.FireAndForget).OnMessage(message => onMessage(message.Channel, message.Message));
 
     /// <summary>Whether the connection is up and the server has this mirror's subscriptions, so that it receives what is published.</summary>
     public bool IsSubscribed()

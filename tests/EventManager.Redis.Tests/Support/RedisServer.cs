@@ -104,6 +104,36 @@ internal sealed class RedisServer : IAsyncDisposable
         return output.Trim();
     }
 
+    /// <summary>
+    /// Sends the commands through <c>redis-cli --pipe</c>, the mass-insertion mode, which writes them all without waiting
+    /// for each reply: a foreign publisher at full speed. Returns redis-cli's summary, which counts errors and replies.
+    /// </summary>
+    public async Task<string> CliPipeAsync(IEnumerable<string[]> commands)
+    {
+        var start = new ProcessStartInfo("redis-cli") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-p");
+        start.ArgumentList.Add(Port.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add("--pipe");
+        using var cli = Process.Start(start) ?? throw new InvalidOperationException("redis-cli did not start.");
+        var output = cli.StandardOutput.ReadToEndAsync();
+        var input = cli.StandardInput.BaseStream;
+        foreach (var command in commands)
+        {
+            var protocol = new StringBuilder().Append('*').Append(command.Length).Append("\r\n");
+            foreach (var argument in command)
+            {
+                protocol.Append('$').Append(Encoding.UTF8.GetByteCount(argument)).Append("\r\n").Append(argument).Append("\r\n");
+            }
+
+            await input.WriteAsync(Encoding.UTF8.GetBytes(protocol.ToString()));
+        }
+
+        cli.StandardInput.Close();
+        await cli.WaitForExitAsync();
+        Assert.That(cli.ExitCode, Is.Zero, $"redis-cli --pipe failed: {await cli.StandardError.ReadToEndAsync()}");
+        return (await output).Trim();
+    }
+
     public ValueTask DisposeAsync()
     {
         Kill();

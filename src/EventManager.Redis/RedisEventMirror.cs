@@ -51,7 +51,7 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
         _retryInterval = options.RetryInterval;
         _shutdownTimeout = options.ShutdownTimeout;
         _connection = new MirrorConnection(options, _counters, _logger, _time, () => _health!.Refresh());
-        _health = new MirrorHealthTracker(_logger, manager.InstanceId, options.Channel, _connection.IsSubscribed);
+        _health = new MirrorHealthTracker(_logger, manager.InstanceId, options.Channel, _connection.IsSubscribed, _connection.DescribeOutage);
         _history = options.SharedHistory ? new SharedStreamHistory(_connection, options, _counters) : null;
         _inbound = new InboundReceiver(manager, options, _connection.Channel, _counters, _logger);
         _outbound = new OutboundBatcher(manager, options, _connection, _history, _health, _counters, _logger);
@@ -125,7 +125,8 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
         Interlocked.Read(ref _counters.RedisErrors),
         Interlocked.Read(ref _counters.Reconnects),
         _outbound.Pending,
-        _outbound.Dropped);
+        _outbound.Dropped,
+        _connection.LastFailure);
 
     /// <summary>
     /// Stops mirroring: unsubscribes, sends what is buffered within <see cref="RedisMirrorOptions.ShutdownTimeout"/> (the rest is
@@ -139,6 +140,7 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
             return;
         }
 
+        _health.MarkStopping();
         await _connection.UnsubscribeAllAsync().ConfigureAwait(false);
         _inbound.Complete();
         _outbound.BeginStop();

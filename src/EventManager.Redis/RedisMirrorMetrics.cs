@@ -12,6 +12,11 @@ namespace EventManager.Redis;
 /// <param name="Reconnects">Times the connection came back after being lost, or first came up after a start that found no server.</param>
 /// <param name="OutboundBufferDepth">Local events waiting to be sent.</param>
 /// <param name="OutboundDropped">Local events never sent: the outbound buffer overflowed, or stopping timed out.</param>
+/// <param name="LastFailure">
+/// The last connection failure StackExchange.Redis reported, as the endpoint and the cause (such as <c>UnableToConnect</c>,
+/// <c>AuthenticationFailure</c> or <c>Loading</c>) with its message; <see langword="null"/> when none has happened. It stays
+/// after the connection comes back, as the cause of the last outage.
+/// </param>
 public sealed record RedisMirrorMetrics(
     RedisMirrorHealth Health,
     long MirroredOut,
@@ -23,4 +28,5 @@ public sealed record RedisMirrorMetrics(
     long RedisErrors,
     long Reconnects,
     int OutboundBufferDepth,
-    long OutboundDropped);
+    long OutboundDropped,
+    string? LastFailure);

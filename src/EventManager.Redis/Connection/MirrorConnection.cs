@@ -21,6 +21,11 @@ internal sealed class MirrorConnection
     private ConnectionMultiplexer? _multiplexer;
     private ISubscriber? _subscriber;
 
+    // Written on StackExchange.Redis's threads as connections fail and come back, read by anyone. The logged failure is
+    // forgotten when the connection comes back, so that each outage is logged once however often a reconnect fails.
+    private string? _lastFailure;
+    private string? _loggedFailure;
+
     public MirrorConnection(RedisMirrorOptions options, MirrorCounters counters, ILogger logger, TimeProvider time, Action onStateChanged)
     {
         _configuration = options.ParsedConfiguration();
@@ -42,6 +47,12 @@ internal sealed class MirrorConnection
 
     public bool IsConnected => _multiplexer?.IsConnected == true;
 
+    /// <summary>The last connection failure reported: the endpoint and the cause. <see langword="null"/> before any.</summary>
+    public string? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>Why the mirror has no connection now: the last failure, or the endpoints it has not reached yet.</summary>
+    public string DescribeOutage() => LastFailure ?? $"no connection to {string.Join(", ", _configuration.EndPoints)} yet";
+
     /// <summary>The database, once connected; commands on it fail fast while the connection is down.</summary>
     public IDatabase Database => _multiplexer!.GetDatabase();
 
@@ -51,7 +62,9 @@ internal sealed class MirrorConnection
     /// </summary>
     public async Task ConnectAsync(Action<RedisChannel, RedisValue> onMessage, CancellationToken cancellationToken)
     {
+        _configuration.LoggerFactory = new ConnectionFailureLog(RecordFailure);
         _multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+
         _multiplexer.ConnectionFailed += OnConnectionFailed;
         _multiplexer.ConnectionRestored += OnConnectionRestored;
         _subscriber = _multiplexer.GetSubscriber();
@@ -161,12 +174,22 @@ internal sealed class MirrorConnection
         }
 
         Interlocked.Increment(ref _counters.RedisErrors);
-        Log.ConnectionLost(_logger, e.Exception, e.EndPoint?.ToString(), e.FailureType.ToString());
         _onStateChanged();
+    }
+
+    /// <summary>Keeps the failure for <see cref="LastFailure"/> and logs it, once while the same failure repeats.</summary>
+    private void RecordFailure(string failure)
+    {
+        Volatile.Write(ref _lastFailure, failure);
+        if (Interlocked.Exchange(ref _loggedFailure, failure) != failure)
+        {
+            Log.ConnectionFailed(_logger, failure);
+        }
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
+        Volatile.Write(ref _loggedFailure, null);
         if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive)
         {
             Interlocked.Increment(ref _counters.Reconnects);

@@ -7,8 +7,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 101, Message = "Redis mirror of {InstanceId} on '{Channel}': {Previous} -> {Current}.")]
     public static partial void HealthChanged(ILogger logger, LogLevel level, string instanceId, string channel, RedisMirrorHealth previous, RedisMirrorHealth current);
 
-    [LoggerMessage(102, LogLevel.Warning, "Lost the Redis connection to {EndPoint} ({FailureType}); local delivery continues and outbound events are buffered.")]
-    public static partial void ConnectionLost(ILogger logger, Exception? exception, string? endPoint, string failureType);
+    [LoggerMessage(109, LogLevel.Warning, "Redis mirror of {InstanceId} on '{Channel}': {Previous} -> LocalOnly, {Cause}. Local delivery continues and outbound events are buffered.")]
+    public static partial void Unreachable(ILogger logger, string instanceId, string channel, RedisMirrorHealth previous, string cause);
+
+    [LoggerMessage(102, LogLevel.Warning, "Redis connection failed: {Failure}.")]
+    public static partial void ConnectionFailed(ILogger logger, string failure);
 
     [LoggerMessage(103, LogLevel.Warning, "Writing to Redis failed; {Unsent} events of the batch will be sent again. Further failures of this batch are counted, not logged.")]
     public static partial void WriteFailed(ILogger logger, Exception exception, int unsent);

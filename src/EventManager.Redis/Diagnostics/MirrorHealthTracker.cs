@@ -3,15 +3,16 @@ using Microsoft.Extensions.Logging;
 namespace EventManager.Redis.Diagnostics;
 
 /// <summary>
-/// Works out <see cref="RedisMirrorHealth"/> from what the parts report (started, stopped, catching up after an outage, writes
-/// failing) and whether the connection is up and subscribed; logs each change, Information when connected or stopped, Warning
-/// otherwise. Any thread.
+/// Works out <see cref="RedisMirrorHealth"/> from what the parts report (started, stopping, stopped, catching up after an
+/// outage, writes failing) and whether the connection is up and subscribed; logs each change, Information when connected or
+/// stopped, Warning otherwise, and with the cause (<c>describeOutage</c>) when the connection is missing. Any thread.
 /// </summary>
-internal sealed class MirrorHealthTracker(ILogger logger, string instanceId, string channel, Func<bool> isSubscribed)
+internal sealed class MirrorHealthTracker(ILogger logger, string instanceId, string channel, Func<bool> isSubscribed, Func<string> describeOutage)
 {
     private readonly Lock _gate = new();
     private RedisMirrorHealth _health = RedisMirrorHealth.Starting;
     private bool _started;
+    private bool _stopping;
     private bool _stopped;
     private bool _catchingUp;
     private bool _writeFailing;
@@ -41,6 +42,9 @@ internal sealed class MirrorHealthTracker(ILogger logger, string instanceId, str
 
     public void MarkStarted() => Set(() => _started = true);
 
+    /// <summary>The mirror is unsubscribing and sending what it holds: the state stays as it is until it has stopped.</summary>
+    public void MarkStopping() => Set(() => _stopping = true);
+
     public void MarkStopped() => Set(() => _stopped = true);
 
     public void SetCatchingUp(bool value) => Set(() => _catchingUp = value);
@@ -56,6 +60,7 @@ internal sealed class MirrorHealthTracker(ILogger logger, string instanceId, str
         {
             previous = _health;
             next = _stopped ? RedisMirrorHealth.Stopped
+                : _stopping ? previous
                 : !_started ? RedisMirrorHealth.Starting
                 : !connected ? RedisMirrorHealth.LocalOnly
                 : _catchingUp || _writeFailing ? RedisMirrorHealth.Degraded
@@ -63,7 +68,16 @@ internal sealed class MirrorHealthTracker(ILogger logger, string instanceId, str
             _health = next;
         }
 
-        if (next != previous)
+        if (next == previous)
+        {
+            return;
+        }
+
+        if (next == RedisMirrorHealth.LocalOnly)
+        {
+            Log.Unreachable(logger, instanceId, channel, previous, describeOutage());
+        }
+        else
         {
             Log.HealthChanged(logger, next is RedisMirrorHealth.Connected or RedisMirrorHealth.Stopped ? LogLevel.Information : LogLevel.Warning, instanceId, channel, previous, next);
         }

@@ -12,9 +12,14 @@ namespace EventManager.Redis.Tests.Support;
 /// </summary>
 internal sealed class RedisServer : IAsyncDisposable
 {
+    private readonly string[] _arguments;
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, string[] arguments)
+    {
+        Port = port;
+        _arguments = arguments;
+    }
 
     public int Port { get; }
 
@@ -23,15 +28,16 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="arguments">More redis-server arguments, such as <c>--requirepass</c>.</param>
+    public static async Task<RedisServer> StartAsync(params string[] arguments)
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(FreePort(), arguments);
         await server.RestartAsync();
         return server;
     }
 
     /// <summary>A port nothing listens on, for tests that need a server that is not there yet.</summary>
-    public static RedisServer Unstarted() => new(FreePort());
+    public static RedisServer Unstarted() => new(FreePort(), []);
 
     public static string Executable()
     {
@@ -60,6 +66,11 @@ internal sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var argument in _arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
@@ -157,7 +168,9 @@ internal sealed class RedisServer : IAsyncDisposable
             stream.Write("PING\r\n"u8);
             var buffer = new byte[16];
             var read = stream.Read(buffer);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            // A server with a password answers too, by refusing.
+            var answer = Encoding.ASCII.GetString(buffer, 0, read);
+            return answer.StartsWith("+PONG", StringComparison.Ordinal) || answer.StartsWith("-NOAUTH", StringComparison.Ordinal);
         }
         catch (SocketException)
         {

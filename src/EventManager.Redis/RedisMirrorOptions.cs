@@ -53,6 +53,14 @@ public sealed class RedisMirrorOptions : IValidatable
     public bool UseSessionChannels { get; set; }
 
     /// <summary>
+    /// Classic or sharded pub/sub. Default <see cref="RedisPubSubMode.Classic"/>, which works on one server and on a Redis
+    /// Cluster alike (a cluster failover can still lose events in either mode; docs/redis.md). Other publishers into the
+    /// stream must use the same: <c>SPUBLISH</c> when sharded. <see cref="RedisPubSubMode.Sharded"/> cannot be combined with <see cref="UseSessionChannels"/>, whose
+    /// pattern subscription sharded pub/sub does not have.
+    /// </summary>
+    public RedisPubSubMode PubSubMode { get; set; }
+
+    /// <summary>
     /// How many local events may wait to be sent, for example while Redis is down. Default <see cref="DefaultOutboundBufferSize"/>;
     /// from 1 to <see cref="ListenerOptions.MaxCapacity"/>.
     /// </summary>
@@ -148,6 +156,15 @@ public sealed class RedisMirrorOptions : IValidatable
             throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(Channel)} must be a non-blank name without '*' or control characters.", nameof(Channel));
         }
 
+        if (!Enum.IsDefined(PubSubMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PubSubMode), PubSubMode, $"{nameof(RedisMirrorOptions)}.{nameof(PubSubMode)} must be Classic or Sharded.");
+        }
+
+        if (PubSubMode == RedisPubSubMode.Sharded && UseSessionChannels)
+        {
+            throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(UseSessionChannels)} needs a pattern subscription, which sharded pub/sub does not have; use {nameof(PubSubMode)} Classic with it.", nameof(UseSessionChannels));
+        }
 
         InRange(OutboundBufferSize, 1, ListenerOptions.MaxCapacity, nameof(OutboundBufferSize));
         if (OutboundOverflowPolicy is not (OverflowPolicy.DropOldest or OverflowPolicy.DropNewest))

@@ -153,6 +153,27 @@ public sealed class OutageTests
     }
 
     [Test]
+    public async Task SubscriberConnectionKilled_EventsPublishedWhileItResubscribesStillArrive()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var channel = Unique();
+        await using var a = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel, "instance-a");
+        await using var b = await MirroredInstance.StartAsync(server.Configuration + ",name=subscriber-b", o => o.Channel = channel, "instance-b");
+        a.Manager.BroadcastAgentMessage("agent-a", "before", "0");
+        await Eventually.Until(() => b.ReceivedFrom(a).Any(), "events flowed");
+
+        // Only B's subscription connection goes: A's writes keep succeeding, and without looking at how many subscribers each
+        // reached, what A publishes before B has subscribed again would reach nobody on B's side.
+        var clients = await server.CliAsync("CLIENT", "LIST", "TYPE", "pubsub");
+        var id = clients.Split('\n').Single(line => line.Contains("name=subscriber-b", StringComparison.Ordinal)).Split(' ')[0].Split('=')[1];
+        await server.CliAsync("CLIENT", "KILL", "ID", id);
+        var during = Enumerable.Range(0, 100).Select(i => a.Manager.BroadcastAgentMessage("agent-a", "during", i.ToString(System.Globalization.CultureInfo.InvariantCulture)).EventId).ToList();
+
+        await Eventually.Until(() => b.ReceivedFrom(a).Count() >= 101, "every event reached B once it had subscribed again");
+        Assert.That(b.ReceivedFrom(a).Skip(1).Select(e => e.EventId), Is.EqualTo(during), "each once, in order");
+    }
+
+    [Test]
     public async Task Dispose_WithRedisUp_SendsWhatIsBufferedFirst()
     {
         await using var server = await RedisServer.StartAsync();

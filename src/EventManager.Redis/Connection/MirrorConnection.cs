@@ -12,6 +12,7 @@ namespace EventManager.Redis;
 internal sealed class MirrorConnection
 {
     private readonly ConfigurationOptions _configuration;
+    private readonly string _channelName;
     private readonly string? _sessionChannelPrefix;
     private readonly RedisChannel _sessionPattern;
     private readonly MirrorCounters _counters;
@@ -26,10 +27,14 @@ internal sealed class MirrorConnection
     private string? _lastFailure;
     private string? _loggedFailure;
 
+    // Set once, when stopping.
+    private bool _unsubscribed;
+
     public MirrorConnection(RedisMirrorOptions options, MirrorCounters counters, ILogger logger, TimeProvider time, Action onStateChanged)
     {
         _configuration = options.ParsedConfiguration();
-        Channel = new RedisChannel(options.Channel, RedisChannel.PatternMode.Literal);
+        _channelName = options.Channel;
+        Channel = options.PubSubMode == RedisPubSubMode.Sharded ? RedisChannel.Sharded(options.Channel) : RedisChannel.Literal(options.Channel);
         if (options.UseSessionChannels)
         {
             _sessionChannelPrefix = options.Channel + ":session:";
@@ -42,8 +47,11 @@ internal sealed class MirrorConnection
         _onStateChanged = onStateChanged;
     }
 
-    /// <summary>The shared channel.</summary>
+    /// <summary>The shared channel, sharded under <see cref="RedisPubSubMode.Sharded"/>.</summary>
     public RedisChannel Channel { get; }
+
+    /// <summary>Whether the mirror uses sharded pub/sub (<c>SPUBLISH</c>/<c>SSUBSCRIBE</c>).</summary>
+    public bool IsSharded => Channel.IsSharded;
 
     public bool IsConnected => _multiplexer?.IsConnected == true;
 
@@ -133,11 +141,23 @@ internal sealed class MirrorConnection
         // The async form: the synchronous IdentifyEndpoint waits for Redis on a thread-pool thread, which the soak caught
         // starving the pool during reconnects.
         var endpoint = await _subscriber!.IdentifyEndpointAsync(Channel).ConfigureAwait(false) ?? _multiplexer!.GetEndPoints()[0];
-        return await _multiplexer!.GetServer(endpoint).SubscriptionSubscriberCountAsync(Channel).ConfigureAwait(false);
+        var server = _multiplexer!.GetServer(endpoint);
+        if (!IsSharded)
+        {
+            return await server.SubscriptionSubscriberCountAsync(Channel).ConfigureAwait(false);
+        }
+
+        // StackExchange.Redis counts only classic subscribers; the shard that owns the channel knows all of its own.
+        var reply = (RedisResult[])(await server.ExecuteAsync("PUBSUB", "SHARDNUMSUB", _channelName).ConfigureAwait(false))!;
+        return (long)reply[1];
     }
+
+    /// <summary>Whether this mirror has ended its subscriptions, stopping: its own events then reach one subscriber fewer.</summary>
+    public bool IsUnsubscribed => Volatile.Read(ref _unsubscribed);
 
     public async Task UnsubscribeAllAsync()
     {
+        Volatile.Write(ref _unsubscribed, true);
         if (_subscriber is null)
         {
             return;

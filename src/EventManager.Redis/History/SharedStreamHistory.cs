@@ -10,13 +10,14 @@ namespace EventManager.Redis;
 /// </summary>
 internal sealed class SharedStreamHistory(MirrorConnection connection, RedisMirrorOptions options, MirrorCounters counters)
 {
-    // XADD and PUBLISH in one script: the stream's order is then exactly the order in which every subscriber receives the
-    // events. The epoch key is created with the stream's first entry and vanishes with it, so a deleted or reset stream
-    // (such as a restarted server without persistence) comes back with a new epoch.
+    // XADD and PUBLISH (or SPUBLISH) in one script: the stream's order is then exactly the order in which every subscriber
+    // receives the events. The epoch key is created with the stream's first entry and vanishes with it, so a deleted or reset
+    // stream (such as a restarted server without persistence) comes back with a new epoch. Both keys carry the channel as
+    // their hash tag, so on a cluster they share the slot of the channel itself, which a sharded publish from a script needs.
     private const string AppendScript = """
-        redis.call('SET', KEYS[3], ARGV[4], 'NX')
-        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'id', ARGV[3], 'json', ARGV[1])
-        return redis.call('PUBLISH', KEYS[1], ARGV[1])
+        redis.call('SET', KEYS[2], ARGV[4], 'NX')
+        redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'id', ARGV[3], 'json', ARGV[1])
+        return redis.call(ARGV[6], ARGV[5], ARGV[1])
         """;
 
     // Newest first, up to the whole stream: the entries after the one whose id matches, or false when it is not there.
@@ -35,8 +36,8 @@ internal sealed class SharedStreamHistory(MirrorConnection connection, RedisMirr
         return false
         """;
 
-    private readonly RedisKey _historyKey = options.Channel + ":history";
-    private readonly RedisKey _epochKey = options.Channel + ":epoch";
+    private readonly RedisKey _historyKey = "{" + options.Channel + "}:history";
+    private readonly RedisKey _epochKey = "{" + options.Channel + "}:epoch";
     private readonly int _length = options.SharedHistoryLength;
     private readonly string _proposedEpoch = Guid.CreateVersion7().ToString("N");
 
@@ -92,8 +93,8 @@ internal sealed class SharedStreamHistory(MirrorConnection connection, RedisMirr
     {
         var result = await connection.Database.ScriptEvaluateAsync(
             AppendScript,
-            [(string)channel!, _historyKey, _epochKey],
-            [payload, _length, eventId, _proposedEpoch]).ConfigureAwait(false);
+            [_historyKey, _epochKey],
+            [payload, _length, eventId, _proposedEpoch, (string)channel!, channel.IsSharded ? "SPUBLISH" : "PUBLISH"]).ConfigureAwait(false);
         return (long)result;
     }
 

@@ -27,6 +27,7 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
         var writes = _writes;
         var sent = 0;
         var failures = 0;
+        var missedReceivers = 0;
         while (sent < count)
         {
             if (abort.IsCancellationRequested)
@@ -58,11 +59,27 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
                 break;
             }
 
-            var (written, failure) = Collect(batch, writes, sent, count);
+            var (written, failure, shortOf) = Collect(batch, writes, sent, count);
             Interlocked.Add(ref counters.MirroredOut, written);
             Interlocked.Add(ref counters.Unsent, -written);
             sent += written;
-            if (failure is not null)
+            if (shortOf is { } receivers)
+            {
+                // Redis took the event, but a subscriber that had the one before did not get it: its subscription is gone
+                // for a moment (its node died, or it is reconnecting). Wait for it as after an outage and send again from
+                // this event; those that got it skip the copy by its id. Short again right after that wait, the subscriber
+                // has gone (or the server counts differently from how it delivers): take the smaller count and go on.
+                if (missedReceivers++ == 0)
+                {
+                    Log.ReceiverMissing(logger, count - sent);
+                    health.SetCatchingUp(true);
+                }
+                else
+                {
+                    _expectedReceivers = receivers;
+                }
+            }
+            else if (failure is not null)
             {
                 Interlocked.Increment(ref counters.RedisErrors);
                 if (failures++ == 0)
@@ -90,28 +107,32 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
         Interlocked.Add(ref counters.Unsent, -count);
     }
 
-    /// <summary>How many writes from <paramref name="from"/> succeeded before the first failure, and that failure.</summary>
-    private (int Written, Exception? Failure) Collect(WebSocketEvent[] batch, Task<long>[] writes, int from, int to)
+    /// <summary>
+    /// How many writes from <paramref name="from"/> went to every subscriber before the first that failed (and its failure), or
+    /// the first on the shared channel that reached fewer subscribers than the write before it (and how many it reached).
+    /// </summary>
+    private (int Written, Exception? Failure, long? ShortOf) Collect(WebSocketEvent[] batch, Task<long>[] writes, int from, int to)
     {
-        var failedAt = -1;
-        Exception? failure = null;
         for (var i = from; i < to; i++)
         {
-            if (writes[i].IsCompletedSuccessfully)
+            if (!writes[i].IsCompletedSuccessfully)
             {
-                if (failedAt < 0 && connection.UsesSharedChannel(batch[i]))
-                {
-                    _expectedReceivers = writes[i].Result;
-                }
+                return (i - from, writes[i].Exception?.InnerException ?? new OperationCanceledException("The write was cancelled."), null);
             }
-            else if (failedAt < 0)
+
+            if (connection.UsesSharedChannel(batch[i]) && !connection.IsUnsubscribed)
             {
-                failedAt = i;
-                failure = writes[i].Exception?.InnerException ?? new OperationCanceledException("The write was cancelled.");
+                var receivers = writes[i].Result;
+                if (receivers < _expectedReceivers)
+                {
+                    return (i - from, null, receivers);
+                }
+
+                _expectedReceivers = receivers;
             }
         }
 
-        return ((failedAt < 0 ? to : failedAt) - from, failure);
+        return (to - from, null, null);
     }
 
     /// <summary>

@@ -1,0 +1,124 @@
+using System.Globalization;
+
+namespace EventManager.Redis.Tests.Support;
+
+/// <summary>
+/// A private Redis Cluster on loopback: six <c>redis-server --cluster-enabled yes</c> joined by
+/// <c>redis-cli --cluster create ... --cluster-replicas 1</c>, three primaries with a replica each. A test can kill the
+/// primary that owns a channel's slot and wait for its replica to take over.
+/// </summary>
+internal sealed class RedisCluster : IAsyncDisposable
+{
+    private const int Nodes = 6;
+
+    private readonly string _directory;
+    private readonly List<RedisServer> _servers;
+
+    private RedisCluster(string directory, List<RedisServer> servers)
+    {
+        _directory = directory;
+        _servers = servers;
+    }
+
+    /// <summary>The usual StackExchange.Redis endpoint list of a cluster, with short timeouts so a failover shows quickly.</summary>
+    public string Configuration =>
+        string.Join(",", _servers.Select(s => $"127.0.0.1:{s.Port}")) + ",connectTimeout=2000,syncTimeout=5000,connectRetry=1";
+
+    public static async Task<RedisCluster> StartAsync()
+    {
+        var directory = Directory.CreateTempSubdirectory("eventmanager-cluster-").FullName;
+        var servers = new List<RedisServer>();
+        var cluster = new RedisCluster(directory, servers);
+        try
+        {
+            for (var i = 0; i < Nodes; i++)
+            {
+                servers.Add(await RedisServer.StartAsync(
+                    "--cluster-enabled", "yes",
+                    "--cluster-config-file", $"nodes-{i}.conf",
+                    "--cluster-node-timeout", "2000",
+                    "--dir", directory));
+            }
+
+            var create = new List<string> { "--cluster", "create" };
+            create.AddRange(servers.Select(s => $"127.0.0.1:{s.Port}"));
+            create.AddRange(["--cluster-replicas", "1", "--cluster-yes"]);
+            await servers[0].CliAsync([.. create]);
+            await Eventually.Until(() => servers.All(s => s.CliAsync("CLUSTER", "INFO").GetAwaiter().GetResult().Contains("cluster_state:ok", StringComparison.Ordinal)), "every node sees the cluster as ok", TimeSpan.FromMinutes(1));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Kills the primary that owns <paramref name="channel"/>'s hash slot, as a crash would; returns its port.</summary>
+    public async Task<int> KillPrimaryOfAsync(string channel)
+    {
+        var slot = int.Parse(await _servers[0].CliAsync("CLUSTER", "KEYSLOT", channel), CultureInfo.InvariantCulture);
+        var owner = await PrimaryOfSlotAsync(_servers[0], slot);
+        _servers.Single(s => s.Port == owner).Kill();
+        return owner;
+    }
+
+    /// <summary>Waits until a surviving node names a primary other than <paramref name="killedPort"/> for the channel's slot and the cluster is ok again.</summary>
+    public async Task WaitForFailoverAsync(string channel, int killedPort)
+    {
+        var survivor = _servers.First(s => s.IsRunning);
+        var slot = int.Parse(await survivor.CliAsync("CLUSTER", "KEYSLOT", channel), CultureInfo.InvariantCulture);
+        await Eventually.Until(
+            () => PrimaryOfSlotAsync(survivor, slot).GetAwaiter().GetResult() != killedPort
+                && survivor.CliAsync("CLUSTER", "INFO").GetAwaiter().GetResult().Contains("cluster_state:ok", StringComparison.Ordinal),
+            "a replica took over the slot",
+            TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Classic and sharded subscribers of the channel, as the primary that owns its slot counts them.</summary>
+    public async Task<(long Classic, long Sharded)> SubscribersAsync(string channel)
+    {
+        var slot = int.Parse(await _servers[0].CliAsync("CLUSTER", "KEYSLOT", channel), CultureInfo.InvariantCulture);
+        var owner = _servers.Single(s => s.Port == PrimaryOfSlotAsync(_servers[0], slot).GetAwaiter().GetResult());
+        var classic = (await owner.CliAsync("PUBSUB", "NUMSUB", channel)).Split('\n')[^1];
+        var sharded = (await owner.CliAsync("PUBSUB", "SHARDNUMSUB", channel)).Split('\n')[^1];
+        return (long.Parse(classic, CultureInfo.InvariantCulture), long.Parse(sharded, CultureInfo.InvariantCulture));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>The port of the primary <c>CLUSTER NODES</c>, as <paramref name="node"/> sees it, gives the slot to.</summary>
+    private static async Task<int> PrimaryOfSlotAsync(RedisServer node, int slot)
+    {
+        foreach (var line in (await node.CliAsync("CLUSTER", "NODES")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // <id> <ip:port@cport> <flags> <primary> <ping> <pong> <epoch> <state> <slot ranges...>
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (!fields[2].Contains("master", StringComparison.Ordinal) || fields[2].Contains("fail", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (var range in fields.Skip(8))
+            {
+                var bounds = range.Split('-');
+                var from = int.Parse(bounds[0], CultureInfo.InvariantCulture);
+                var to = bounds.Length > 1 ? int.Parse(bounds[1], CultureInfo.InvariantCulture) : from;
+                if (slot >= from && slot <= to)
+                {
+                    return int.Parse(fields[1].Split('@')[0].Split(':')[1], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        return -1;
+    }
+}

@@ -22,6 +22,7 @@ internal sealed class AllocationSampler : EventListener
     public IEnumerable<(string Type, long Bytes)> Top(int count) =>
         _bytesByType.OrderByDescending(pair => pair.Value).Take(count).Select(pair => (pair.Key, pair.Value));
 
+    /// <summary>Turns on the runtime's GC events, which carry the allocation sample.</summary>
     protected override void OnEventSourceCreated(EventSource source)
     {
         if (source.Name == "Microsoft-Windows-DotNETRuntime")
@@ -30,6 +31,7 @@ internal sealed class AllocationSampler : EventListener
         }
     }
 
+    /// <summary>Adds a sample's bytes to its type, once recording has started.</summary>
     protected override void OnEventWritten(EventWrittenEventArgs data)
     {
         if (!_recording || data.EventId != AllocationTickEvent || data.Payload is null)

@@ -12,17 +12,22 @@ namespace EventManager.Redis;
 /// </summary>
 internal sealed partial class ConnectionFailureLog(Action<string> onFailure) : ILoggerFactory, ILogger
 {
+    /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) => this;
 
+    /// <inheritdoc />
     public void AddProvider(ILoggerProvider provider)
     {
     }
 
+    /// <inheritdoc />
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
 
+    /// <summary>Only errors: StackExchange.Redis logs a connection failure as one.</summary>
     public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
 
+    /// <summary>Passes on a connection failure; everything else is ignored.</summary>
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
         if (logLevel >= LogLevel.Error && exception is RedisConnectionException failure)
@@ -31,6 +36,7 @@ internal sealed partial class ConnectionFailureLog(Action<string> onFailure) : I
         }
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
     }
@@ -48,6 +54,7 @@ internal sealed partial class ConnectionFailureLog(Action<string> onFailure) : I
         return reason is null ? $"{endpoint}{failure.FailureType}" : $"{endpoint}{failure.FailureType}: {reason.Message}";
     }
 
+    /// <summary>The endpoint in StackExchange.Redis's message, "... on 127.0.0.1:6379/Interactive, ...".</summary>
     [GeneratedRegex(@" on (?<endpoint>[^\s/,]+)/")]
     private static partial Regex EndpointInMessage();
 }

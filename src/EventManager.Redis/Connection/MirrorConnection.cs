@@ -30,6 +30,9 @@ internal sealed class MirrorConnection
     // Set once, when stopping.
     private bool _unsubscribed;
 
+    // Set once, on connecting.
+    private bool _onCluster;
+
     public MirrorConnection(RedisMirrorOptions options, MirrorCounters counters, ILogger logger, TimeProvider time, Action onStateChanged)
     {
         _configuration = options.ParsedConfiguration();
@@ -76,6 +79,7 @@ internal sealed class MirrorConnection
         _multiplexer.ConnectionFailed += OnConnectionFailed;
         _multiplexer.ConnectionRestored += OnConnectionRestored;
         _subscriber = _multiplexer.GetSubscriber();
+        _onCluster = _multiplexer.GetServers().Any(server => server.ServerType == ServerType.Cluster);
 
         // StackExchange.Redis keeps these subscriptions and renews them on every reconnect, including a first connection
         // made after a start that found no server. Each is read through a queue, which delivers one message at a time in
@@ -111,6 +115,7 @@ internal sealed class MirrorConnection
         }
     }
 
+    /// <summary>Subscribes without waiting for the server, reading the messages through the subscription's ordered queue.</summary>
     private void SubscribeInOrder(RedisChannel channel, Action<RedisChannel, RedisValue> onMessage) =>
         _subscriber!.Subscribe(channel, CommandFlags.FireAndForget).OnMessage(message => onMessage(message.Channel, message.Message));
 
@@ -147,14 +152,19 @@ internal sealed class MirrorConnection
             return await server.SubscriptionSubscriberCountAsync(Channel).ConfigureAwait(false);
         }
 
-        // StackExchange.Redis counts only classic subscribers; the shard that owns the channel knows all of its own.
+        // StackExchange.Redis counts only classic subscribers; the shard that owns the channel counts the sharded ones.
         var reply = (RedisResult[])(await server.ExecuteAsync("PUBSUB", "SHARDNUMSUB", _channelName).ConfigureAwait(false))!;
         return (long)reply[1];
     }
 
-    /// <summary>Whether this mirror has ended its subscriptions, stopping: its own events then reach one subscriber fewer.</summary>
-    public bool IsUnsubscribed => Volatile.Read(ref _unsubscribed);
+    /// <summary>
+    /// Whether the number a publish returns counts every subscriber, so that a drop means one is missing: on one server,
+    /// yes; on a cluster a classic PUBLISH counts only the node that ran it, which StackExchange.Redis varies, and a sharded
+    /// one is not proven yet (docs/redis.md). False too once this mirror has ended its own subscriptions, stopping.
+    /// </summary>
+    public bool CountsEverySubscriber => !_onCluster && !Volatile.Read(ref _unsubscribed);
 
+    /// <summary>Ends the subscriptions, stopping; Redis being unreachable is no error here.</summary>
     public async Task UnsubscribeAllAsync()
     {
         Volatile.Write(ref _unsubscribed, true);

@@ -25,8 +25,11 @@ internal static partial class Log
     [LoggerMessage(106, LogLevel.Warning, "After reconnecting, {Subscribed} of the {Expected} subscribers seen before the outage came back within {GracePeriod}; sending the buffered events anyway.")]
     public static partial void PeersDidNotReturn(ILogger logger, long expected, long subscribed, TimeSpan gracePeriod);
 
-    [LoggerMessage(110, LogLevel.Information, "An event reached fewer Redis subscribers than the one before it; waiting for the missing one to subscribe again, then sending {Unsent} events again from that one.")]
+    [LoggerMessage(110, LogLevel.Information, "An event reached fewer Redis subscribers than the one before it; waiting up to the reconnect grace period for the missing one to subscribe again (an instance that stopped never does), then sending {Unsent} events again from that one.")]
     public static partial void ReceiverMissing(ILogger logger, int unsent);
+
+    [LoggerMessage(111, LogLevel.Information, "{Subscribed} of the {Expected} Redis subscribers are back after {GracePeriod}; the one missing is taken to have stopped, and the events held for it are sent on.")]
+    public static partial void ReceiverLeft(ILogger logger, long expected, long subscribed, TimeSpan gracePeriod);
 
     [LoggerMessage(107, LogLevel.Warning, "The Redis mirror did not send its buffer within {Timeout}; {Unsent} events were dropped.")]
     public static partial void ShutdownTimedOut(ILogger logger, TimeSpan timeout, int unsent);

@@ -18,6 +18,10 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
     // Subscribers that received the last write on the shared channel, us included; -1 before the first.
     private long _expectedReceivers = -1;
 
+    // Whether the wait for peers is for one subscriber missing from a write, rather than for all after an outage: one that
+    // does not come back has most likely stopped, which is no cause for a warning.
+    private bool _awaitingMissingReceiver;
+
     /// <summary>
     /// Writes the batch in order, retrying from the first failed write until every event is sent or stopping gives up. Writes
     /// after a failed one are sent again too, which keeps order; receivers skip the copies by event id.
@@ -72,6 +76,7 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
                 if (missedReceivers++ == 0)
                 {
                     Log.ReceiverMissing(logger, count - sent);
+                    _awaitingMissingReceiver = true;
                     health.SetCatchingUp(true);
                 }
                 else
@@ -120,7 +125,7 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
                 return (i - from, writes[i].Exception?.InnerException ?? new OperationCanceledException("The write was cancelled."), null);
             }
 
-            if (connection.UsesSharedChannel(batch[i]) && !connection.IsUnsubscribed)
+            if (connection.UsesSharedChannel(batch[i]) && connection.CountsEverySubscriber)
             {
                 var receivers = writes[i].Result;
                 if (receivers < _expectedReceivers)
@@ -185,6 +190,8 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
     /// </summary>
     private async Task AwaitPeersAsync(CancellationToken abort)
     {
+        var oneMissing = _awaitingMissingReceiver;
+        _awaitingMissingReceiver = false;
         var expected = _expectedReceivers < 0 ? 2 : _expectedReceivers;
         if (expected <= 1 || _reconnectGracePeriod == TimeSpan.Zero)
         {
@@ -211,7 +218,15 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
             await Pause.ForAsync(TimeSpan.FromMilliseconds(20), time, abort).ConfigureAwait(false);
         }
 
-        Log.PeersDidNotReturn(logger, expected, subscribed, _reconnectGracePeriod);
+        if (oneMissing)
+        {
+            Log.ReceiverLeft(logger, expected, subscribed, _reconnectGracePeriod);
+        }
+        else
+        {
+            Log.PeersDidNotReturn(logger, expected, subscribed, _reconnectGracePeriod);
+        }
+
         _expectedReceivers = subscribed;
     }
 }

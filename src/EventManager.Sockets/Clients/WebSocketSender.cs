@@ -34,6 +34,10 @@ internal sealed class WebSocketSender : IDisposable
     // Any thread: set once, by whoever starts closing first.
     private int _closing;
 
+    // 1 while a send waits with the timer armed; whoever takes it back to 0 first (the send finishing, or the timer firing)
+    // decides, so a timer that fires just as the send completes cannot abort a healthy socket.
+    private int _armed;
+
     // Set by the send timer when it aborts the socket; read by the send it aborted.
     private int _timedOut;
 
@@ -93,6 +97,7 @@ internal sealed class WebSocketSender : IDisposable
             }
             else
             {
+                Volatile.Write(ref _armed, 1);
                 _sendTimer.Change(_sendTimeout, Timeout.InfiniteTimeSpan);
                 try
                 {
@@ -100,6 +105,7 @@ internal sealed class WebSocketSender : IDisposable
                 }
                 finally
                 {
+                    Interlocked.Exchange(ref _armed, 0);
                     _sendTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 }
             }
@@ -175,6 +181,12 @@ internal sealed class WebSocketSender : IDisposable
     /// <summary>On the send timer: a send has waited for the client for the whole send timeout.</summary>
     private void AbortStuckSend()
     {
+        if (Interlocked.CompareExchange(ref _armed, 0, 1) != 1)
+        {
+            // The send finished first.
+            return;
+        }
+
         Interlocked.Exchange(ref _timedOut, 1);
         _socket.Abort();
     }

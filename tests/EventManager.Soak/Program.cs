@@ -115,9 +115,11 @@ slow.Drop();
 stalled.Drop();
 await Task.WhenAll(clientTasks.Append(garbageTask)).WaitAsync(TimeSpan.FromSeconds(30));
 
+// Aggressive: the collector also gives back the memory it keeps committed for later, which a working set would otherwise
+// count as if the process still used it (a run measured 39 MB of live objects in 213 MB committed).
 GC.Collect();
 GC.WaitForPendingFinalizers();
-GC.Collect();
+GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 var finalWorkingSet = Environment.WorkingSet;
 
 var lost = clients.Sum(c => c.Tracker.LostComparedWith(c.Host.Tracker));

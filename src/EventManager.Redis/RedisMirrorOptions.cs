@@ -42,7 +42,10 @@ public sealed class RedisMirrorOptions : IValidatable
     /// </summary>
     public string Configuration { get; set; } = "localhost:6379";
 
-    /// <summary>The pub/sub channel the instances share. Default <see cref="DefaultChannel"/>.</summary>
+    /// <summary>
+    /// The pub/sub channel the instances share. Default <see cref="DefaultChannel"/>. No <c>*</c>, and no braces with
+    /// <see cref="SharedHistory"/> or sharded pub/sub, whose keys use the channel as their cluster hash tag.
+    /// </summary>
     public string Channel { get; set; } = DefaultChannel;
 
     /// <summary>
@@ -154,6 +157,12 @@ public sealed class RedisMirrorOptions : IValidatable
         if (string.IsNullOrWhiteSpace(Channel) || Channel.Contains('*', StringComparison.Ordinal) || Channel.Any(char.IsControl))
         {
             throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(Channel)} must be a non-blank name without '*' or control characters.", nameof(Channel));
+        }
+
+        if ((SharedHistory || PubSubMode == RedisPubSubMode.Sharded) && Channel.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            // The shared history's keys carry the channel as their hash tag, so that a cluster keeps them in its slot.
+            throw new ArgumentException($"{nameof(RedisMirrorOptions)}.{nameof(Channel)} must not contain '{{' or '}}' with {nameof(SharedHistory)} or sharded pub/sub: the keys use it as their hash tag.", nameof(Channel));
         }
 
         if (!Enum.IsDefined(PubSubMode))

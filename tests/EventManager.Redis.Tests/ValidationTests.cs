@@ -10,6 +10,9 @@ public sealed class ValidationTests
         yield return Case(o => o.Configuration = "password=secret", nameof(RedisMirrorOptions.Configuration));
         yield return Case(o => o.Channel = "", nameof(RedisMirrorOptions.Channel));
         yield return Case(o => o.Channel = "events*", nameof(RedisMirrorOptions.Channel));
+        yield return Case(o => (o.Channel, o.SharedHistory) = ("events{a}", true), nameof(RedisMirrorOptions.Channel));
+        yield return Case(o => o.PubSubMode = (RedisPubSubMode)7, nameof(RedisMirrorOptions.PubSubMode));
+        yield return Case(o => (o.PubSubMode, o.UseSessionChannels) = (RedisPubSubMode.Sharded, true), nameof(RedisMirrorOptions.UseSessionChannels));
         yield return Case(o => o.OutboundBufferSize = 0, nameof(RedisMirrorOptions.OutboundBufferSize));
         yield return Case(o => o.OutboundOverflowPolicy = OverflowPolicy.Wait, nameof(RedisMirrorOptions.OutboundOverflowPolicy));
         yield return Case(o => o.MaxBatchSize = 0, nameof(RedisMirrorOptions.MaxBatchSize));

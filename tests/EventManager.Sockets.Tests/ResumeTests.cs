@@ -46,9 +46,7 @@ public sealed class ResumeTests
     public async Task ResumeFrame_FirstThingAfterConnecting_ReplaysWhatWasMissed()
     {
         await using var server = SocketHost.Start();
-        var events = Enumerable.Range(0, 5).Select(i => CustomEvent.Create("load", new { n = i })).ToList();
-        events.ForEach(server.Manager.Publish);
-        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 5, "the events were dispatched");
+        var events = await PublishFiveAsync(server);
         await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero });
         await client.NextAsync("connected");
 
@@ -64,9 +62,7 @@ public sealed class ResumeTests
     public async Task ResumeFrame_SentAgainOnAnIdleConnection_IsAnsweredEachTime()
     {
         await using var server = SocketHost.Start();
-        var events = Enumerable.Range(0, 5).Select(i => CustomEvent.Create("load", new { n = i })).ToList();
-        events.ForEach(server.Manager.Publish);
-        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 5, "the events were dispatched");
+        var events = await PublishFiveAsync(server);
         await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero });
         await client.NextAsync("connected");
 
@@ -232,6 +228,15 @@ public sealed class ResumeTests
         Assert.That((await client.NextAsync("error")).GetProperty("payload").GetProperty("field").GetString(), Is.EqualTo("payload.last_event_id"));
         await client.SendAsync(new { type = "ping" });
         await client.NextAsync("pong");
+    }
+
+    /// <summary>Publishes five events and waits until they are dispatched, so the history holds them before a client connects.</summary>
+    private static async Task<List<CustomEvent>> PublishFiveAsync(SocketHost server)
+    {
+        var events = Enumerable.Range(0, 5).Select(i => CustomEvent.Create("load", new { n = i })).ToList();
+        events.ForEach(server.Manager.Publish);
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 5, "the events were dispatched");
+        return events;
     }
 
     /// <summary>Reads events into <paramref name="received"/> until <paramref name="count"/> more arrived; returns the last id.</summary>

@@ -4,8 +4,7 @@ namespace EventManager.Redis.Tests.Support;
 
 /// <summary>
 /// A private Redis Cluster on loopback: six <c>redis-server --cluster-enabled yes</c> joined by
-/// <c>redis-cli --cluster create ... --cluster-replicas 1</c>, three primaries with a replica each. A test can kill the
-/// primary that owns a channel's slot and wait for its replica to take over.
+/// <c>redis-cli --cluster create ... --cluster-replicas 1</c>, three primaries with a replica each.
 /// </summary>
 internal sealed class RedisCluster : IAsyncDisposable
 {
@@ -20,7 +19,7 @@ internal sealed class RedisCluster : IAsyncDisposable
         _servers = servers;
     }
 
-    /// <summary>The usual StackExchange.Redis endpoint list of a cluster, with short timeouts so a failover shows quickly.</summary>
+    /// <summary>The usual StackExchange.Redis endpoint list of a cluster, with short timeouts.</summary>
     public string Configuration =>
         string.Join(",", _servers.Select(s => $"127.0.0.1:{s.Port}")) + ",connectTimeout=2000,syncTimeout=5000,connectRetry=1";
 
@@ -54,32 +53,12 @@ internal sealed class RedisCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the primary that owns <paramref name="channel"/>'s hash slot, as a crash would; returns its port.</summary>
-    public async Task<int> KillPrimaryOfAsync(string channel)
-    {
-        var slot = int.Parse(await _servers[0].CliAsync("CLUSTER", "KEYSLOT", channel), CultureInfo.InvariantCulture);
-        var owner = await PrimaryOfSlotAsync(_servers[0], slot);
-        _servers.Single(s => s.Port == owner).Kill();
-        return owner;
-    }
-
-    /// <summary>Waits until a surviving node names a primary other than <paramref name="killedPort"/> for the channel's slot and the cluster is ok again.</summary>
-    public async Task WaitForFailoverAsync(string channel, int killedPort)
-    {
-        var survivor = _servers.First(s => s.IsRunning);
-        var slot = int.Parse(await survivor.CliAsync("CLUSTER", "KEYSLOT", channel), CultureInfo.InvariantCulture);
-        await Eventually.Until(
-            () => PrimaryOfSlotAsync(survivor, slot).GetAwaiter().GetResult() != killedPort
-                && survivor.CliAsync("CLUSTER", "INFO").GetAwaiter().GetResult().Contains("cluster_state:ok", StringComparison.Ordinal),
-            "a replica took over the slot",
-            TimeSpan.FromMinutes(1));
-    }
-
     /// <summary>Classic and sharded subscribers of the channel, as the primary that owns its slot counts them.</summary>
     public async Task<(long Classic, long Sharded)> SubscribersAsync(string channel)
     {
         var slot = int.Parse(await _servers[0].CliAsync("CLUSTER", "KEYSLOT", channel), CultureInfo.InvariantCulture);
-        var owner = _servers.Single(s => s.Port == PrimaryOfSlotAsync(_servers[0], slot).GetAwaiter().GetResult());
+        var ownerPort = await PrimaryOfSlotAsync(_servers[0], slot);
+        var owner = _servers.Single(s => s.Port == ownerPort);
         var classic = (await owner.CliAsync("PUBSUB", "NUMSUB", channel)).Split('\n')[^1];
         var sharded = (await owner.CliAsync("PUBSUB", "SHARDNUMSUB", channel)).Split('\n')[^1];
         return (long.Parse(classic, CultureInfo.InvariantCulture), long.Parse(sharded, CultureInfo.InvariantCulture));

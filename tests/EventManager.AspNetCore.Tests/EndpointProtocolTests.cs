@@ -4,7 +4,6 @@ using EventManager.AspNetCore.Tests.Support;
 namespace EventManager.AspNetCore.Tests;
 
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class EndpointProtocolTests
 {
     private EventServer _server = null!;

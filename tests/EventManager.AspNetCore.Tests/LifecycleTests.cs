@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 namespace EventManager.AspNetCore.Tests;
 
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class LifecycleTests
 {
     [Test]

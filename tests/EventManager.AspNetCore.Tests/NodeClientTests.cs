@@ -6,7 +6,6 @@ namespace EventManager.AspNetCore.Tests;
 
 /// <summary>Clients written by someone else (Node's ws and eventsource packages), and eventmanager.js itself under Node.</summary>
 [TestFixture]
-[CancelAfter(90_000)]
 public sealed class NodeClientTests
 {
     [Test]

@@ -6,7 +6,6 @@ using EventManager.Sockets;
 namespace EventManager.AspNetCore.Tests;
 
 [TestFixture]
-[CancelAfter(120_000)]
 public sealed class ResumeTests
 {
     private const int Count = 20_000;
@@ -40,7 +39,7 @@ public sealed class ResumeTests
             received.Add(JsonDocument.Parse(message.Data).RootElement.GetProperty("data").GetProperty("n").GetInt32());
         }
 
-        await live;
+        await Eventually.Within(live, "the live phase published");
         Assert.That(JsonDocument.Parse(resumed.Data).RootElement.GetProperty("payload").GetProperty("recovered").GetBoolean(), Is.True);
         Assert.That(received, Is.EqualTo(Enumerable.Range(0, Count)), "every event exactly once, in order");
     }

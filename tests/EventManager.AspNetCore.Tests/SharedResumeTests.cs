@@ -5,7 +5,6 @@ namespace EventManager.AspNetCore.Tests;
 
 /// <summary>Resuming on another instance through the Redis mirror's shared stream, against a real redis-server.</summary>
 [TestFixture]
-[CancelAfter(120_000)]
 public sealed class SharedResumeTests
 {
     [Test]

@@ -13,7 +13,6 @@ namespace EventManager.AspNetCore.Tests;
 
 /// <summary>Registration mistakes fail when the app is built or started, naming the fix, not at the first request.</summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class StartupTests
 {
     [Test]

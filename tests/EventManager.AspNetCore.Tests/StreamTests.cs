@@ -5,7 +5,6 @@ using EventManager.AspNetCore.Tests.Support;
 namespace EventManager.AspNetCore.Tests;
 
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class StreamTests
 {
     private EventServer _server = null!;

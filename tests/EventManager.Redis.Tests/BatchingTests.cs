@@ -3,7 +3,6 @@ using EventManager.Redis.Tests.Support;
 namespace EventManager.Redis.Tests;
 
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class BatchingTests
 {
     private RedisServer _server = null!;

@@ -5,7 +5,6 @@ namespace EventManager.Redis.Tests;
 /// <summary>The mirror on a real Redis Cluster (three primaries, three replicas) with default options.</summary>
 [TestFixture]
 [NonParallelizable]
-[CancelAfter(300_000)]
 public sealed class ClusterTests
 {
     private const int Count = 100_000;

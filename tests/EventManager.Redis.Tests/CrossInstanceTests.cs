@@ -3,7 +3,6 @@ using EventManager.Redis.Tests.Support;
 namespace EventManager.Redis.Tests;
 
 [TestFixture]
-[CancelAfter(120_000)]
 public sealed class CrossInstanceTests
 {
     private RedisServer _server = null!;

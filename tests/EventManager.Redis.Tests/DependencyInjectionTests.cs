@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 namespace EventManager.Redis.Tests;
 
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class DependencyInjectionTests
 {
     [Test]

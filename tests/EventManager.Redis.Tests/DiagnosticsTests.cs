@@ -5,7 +5,6 @@ namespace EventManager.Redis.Tests;
 
 /// <summary>An outage says where and why, with a logger or without one; an orderly stop is not reported as a problem.</summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class DiagnosticsTests
 {
     [TearDown]

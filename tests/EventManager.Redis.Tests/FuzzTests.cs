@@ -6,7 +6,6 @@ namespace EventManager.Redis.Tests;
 
 /// <summary>Tens of thousands of mutated messages on the channel: the subscription lives on and nothing is logged as an error.</summary>
 [TestFixture]
-[CancelAfter(180_000)]
 public sealed class FuzzTests
 {
     private const int Messages = 20_000;

@@ -3,7 +3,6 @@ using EventManager.Redis.Tests.Support;
 namespace EventManager.Redis.Tests;
 
 [TestFixture]
-[CancelAfter(300_000)]
 public sealed class LoadTests
 {
     private const int PublishersPerInstance = 2;

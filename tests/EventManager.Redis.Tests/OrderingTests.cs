@@ -4,7 +4,6 @@ namespace EventManager.Redis.Tests;
 
 /// <summary>The order a foreign publisher sends in is the order every instance delivers, at full speed and with default options.</summary>
 [TestFixture]
-[CancelAfter(180_000)]
 public sealed class OrderingTests
 {
     private const int Count = 100_000;

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 namespace EventManager.Redis.Tests;
 
 [TestFixture]
-[CancelAfter(180_000)]
 public sealed class OutageTests
 {
     [TearDown]
@@ -51,7 +50,7 @@ public sealed class OutageTests
         var publishedByReconnect = Volatile.Read(ref published);
         await Eventually.Until(() => b.ReceivedFrom(a).Count() >= publishedByReconnect + 100, "events published after the outage crossed");
         await stop.CancelAsync();
-        await publisher;
+        await Eventually.Within(publisher, "the publisher to stop");
 
         var total = Volatile.Read(ref published);
         await Eventually.Until(() => a.Received.Count == total, "every event was delivered locally");

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 namespace EventManager.Sockets.Tests;
 
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class LifecycleTests
 {
     [Test]

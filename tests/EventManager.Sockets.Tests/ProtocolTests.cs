@@ -3,7 +3,6 @@ using System.Text.Json;
 namespace EventManager.Sockets.Tests;
 
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class ProtocolTests
 {
     private SocketHost _server = null!;

@@ -5,7 +5,6 @@ using EventManager.Sockets;
 namespace EventManager.Sockets.Tests;
 
 [TestFixture]
-[CancelAfter(120_000)]
 public sealed class ResumeTests
 {
     private const int Count = 20_000;
@@ -30,7 +29,7 @@ public sealed class ResumeTests
         var resumed = (await second.NextAsync("resumed")).GetProperty("payload");
         var live = NumberedLoad.PublishAsync(server.Manager, WhileAway, Count);
         await ReadSome(second, received, Count - received.Count);
-        await live;
+        await Eventually.Within(live, "the live phase published");
 
         Assert.Multiple(() =>
         {

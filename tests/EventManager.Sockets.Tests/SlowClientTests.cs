@@ -4,7 +4,6 @@ using EventManager.Sockets;
 namespace EventManager.Sockets.Tests;
 
 [TestFixture]
-[CancelAfter(180_000)]
 public sealed class SlowClientTests
 {
     [Test]

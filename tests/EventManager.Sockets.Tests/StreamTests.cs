@@ -4,7 +4,6 @@ using System.Text.Json;
 namespace EventManager.Sockets.Tests;
 
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class StreamTests
 {
     private SocketHost _server = null!;

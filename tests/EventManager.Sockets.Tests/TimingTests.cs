@@ -2,7 +2,6 @@ namespace EventManager.Sockets.Tests;
 
 /// <summary>Heartbeats, metrics and keep-alives, driven by a manual clock instead of waiting 30 seconds.</summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class TimingTests
 {
     [Test]

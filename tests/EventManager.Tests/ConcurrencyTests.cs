@@ -34,7 +34,7 @@ public class ConcurrencyTests
 
         foreach (var thread in threads)
         {
-            thread.Join();
+            Assert.That(thread.Join(Eventually.DefaultTimeout), Is.True, "a publisher thread finished");
         }
 
         const int total = Publishers * PerPublisher;
@@ -88,9 +88,9 @@ public class ConcurrencyTests
             }
         })).ToArray();
 
-        await Task.WhenAll(publishers);
+        await Eventually.Within(Task.WhenAll(publishers), "the publishers to finish");
         await stop.CancelAsync();
-        await churn;
+        await Eventually.Within(churn, "the listener churn to stop");
 
         await Eventually.Until(() => stable.Count == 20_000, "the stable listener has every event");
         Assert.That(stable, Is.EqualTo(Enumerable.Range(1, 20_000).Select(i => (long)i)));

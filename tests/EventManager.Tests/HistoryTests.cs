@@ -41,7 +41,7 @@ public class HistoryTests
             }
         }
 
-        await publisher;
+        await Eventually.Within(publisher, "the publisher to finish");
         Assert.That(subscription.Resume.Status, Is.EqualTo(ResumeStatus.Recovered));
         Assert.That(received, Is.EqualTo(Enumerable.Range(500, Count - 500).Select(i => "n" + i)));
     }
@@ -192,7 +192,7 @@ public class HistoryTests
         Assert.That(subscription, Is.Not.Null, "some attempt found its event still kept");
         await using (subscription)
         {
-            await publisher;
+            await Eventually.Within(publisher, "the publisher to finish");
             var sequences = new List<long>();
             while (sequences.Count < Count - after!.Sequence && await Eventually.Within(subscription!.WaitToReadAsync().AsTask(), "more events"))
             {

@@ -103,7 +103,7 @@ public class IsolationAndRemovalTests
 
         Assert.That(manager.RemoveListener(id), Is.True);
         Volatile.Write(ref removed, 1);
-        await publisher;
+        await Eventually.Within(publisher, "the publisher to finish");
         await Eventually.Until(() => Volatile.Read(ref witness) == 20_000, "the witness saw everything");
 
         Assert.That(afterRemoval, Is.LessThanOrEqualTo(1), "at most the call already running when RemoveListener returned");

@@ -15,7 +15,6 @@ namespace PsycheSimulation.Tests;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-[CancelAfter(180_000)]
 public sealed class DashboardTests
 {
     private const string Chromium = "/usr/bin/chromium";

@@ -69,7 +69,7 @@ internal sealed class SseClient : IAsyncDisposable
         _connection?.Dispose();
         try
         {
-            await _reader;
+            await Eventually.Within(_reader, "the SSE reader to stop");
         }
         catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
         {

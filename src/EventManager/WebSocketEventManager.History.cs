@@ -46,6 +46,11 @@ public sealed partial class WebSocketEventManager
         }
 
         var selected = replay.Count == 0 ? [] : replay.FindAll(listener.Accepts);
+        if (InjectedFault.ReplaySkip && selected.Count > 1)
+        {
+            selected.RemoveAt(0);
+        }
+
         return new EventSubscription(this, listener, result with { Replayed = selected.Count }, selected, position, _abort.Token);
     }
 

@@ -4,18 +4,28 @@ using System.Text.Json;
 
 namespace EventManager.Soak;
 
-/// <summary>A soak client of one instance; it reconnects and resumes when dropped until the soak ends.</summary>
+/// <summary>
+/// A soak client of one instance. It reconnects and resumes after each deliberate drop until the soak ends; any other end
+/// of a connection, and any exception it did not cause, is an error.
+/// </summary>
 internal abstract class SoakClient(SoakHost host, int publishers)
 {
     private CancellationTokenSource _connection = new();
+
+    // Set once the current connection is ready to be dropped: it said hello and, when it resumed, said how.
+    private volatile bool _settled;
+    private bool _resuming;
 
     public SoakHost Host { get; } = host;
 
     public Tracker Tracker { get; } = new(publishers);
 
-    public int Resumes { get; protected set; }
+    /// <summary>Connections the soak cut on purpose (<see cref="Drop"/>), each of which the client resumed after.</summary>
+    public int Drops { get; private set; }
 
-    public int NotRecovered { get; protected set; }
+    public int Recovered { get; private set; }
+
+    public int NotRecovered { get; private set; }
 
     public long ToldMissed { get; protected set; }
 
@@ -27,55 +37,96 @@ internal abstract class SoakClient(SoakHost host, int publishers)
 
     public abstract string Kind { get; }
 
-    /// <summary>Cuts the current connection without a close handshake, as a network failure would.</summary>
-    public void Drop() => Interlocked.Exchange(ref _connection, new CancellationTokenSource()).Cancel();
+    /// <summary>Whether the current connection said hello and, when it resumed, how; only such a one is dropped.</summary>
+    public bool Settled => _settled;
+
+    /// <summary>
+    /// Cuts the current connection without a close handshake, as a network failure would, if it is <see cref="Settled"/>
+    /// (so every drop is followed by one resume and its answer); returns whether it did.
+    /// </summary>
+    public bool Drop()
+    {
+        if (!_settled)
+        {
+            return false;
+        }
+
+        _settled = false;
+        Volatile.Read(ref _connection).Cancel();
+        return true;
+    }
+
+    /// <summary>Ends the current connection at the end of the run; not counted as a drop.</summary>
+    public void Close() => Volatile.Read(ref _connection).Cancel();
 
     public async Task RunAsync(CancellationToken stop)
     {
-        var first = true;
         while (!stop.IsCancellationRequested)
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, Volatile.Read(ref _connection).Token);
+            var connection = Volatile.Read(ref _connection);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, connection.Token);
+            var lastEventId = Tracker.LastEventId;
+            _resuming = lastEventId is not null;
             try
             {
-                await ConnectAndReadAsync(first ? null : Tracker.LastEventId, linked.Token);
+                await ConnectAndReadAsync(lastEventId, linked.Token);
+                if (!linked.IsCancellationRequested)
+                {
+                    Error("the server ended the connection");
+                }
             }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or HttpRequestException or IOException)
+            catch (Exception) when (linked.IsCancellationRequested)
             {
-                // Dropped on purpose, or the server went away: resume below.
+                // Cut on purpose (Drop or the end of the run): resume below.
             }
-            catch (Exception ex) when (!stop.IsCancellationRequested)
+            catch (Exception ex)
             {
-                // Anything else is a finding; keep the client going so the rest of the run still counts.
-                LastError = ex.GetType().Name + ": " + ex.Message;
-                Errors++;
+                // Nothing else ends a connection in the soak: the servers stay up and let slow clients drop events.
+                Error(ex.GetType().Name + ": " + ex.Message);
             }
 
-            if (!first || Tracker.LastEventId is not null)
+            if (connection.IsCancellationRequested && !stop.IsCancellationRequested)
             {
-                Resumes++;
+                Drops++;
+                Interlocked.Exchange(ref _connection, new CancellationTokenSource()).Dispose();
             }
 
-            first = false;
             await Task.Delay(50, CancellationToken.None);
         }
     }
 
+    private void Error(string what)
+    {
+        LastError = what;
+        Errors++;
+    }
+
     protected abstract Task ConnectAndReadAsync(string? lastEventId, CancellationToken token);
+
+    protected void Hello(string? connectionId)
+    {
+        ConnectionId = connectionId;
+        _settled = !_resuming;
+    }
 
     protected void Handle(JsonElement frame)
     {
         switch (frame.GetProperty("type").GetString())
         {
             case "connected":
-                ConnectionId = frame.GetProperty("payload").GetProperty("connection_id").GetString();
+                Hello(frame.GetProperty("payload").GetProperty("connection_id").GetString());
                 break;
             case "resumed":
-                if (!frame.GetProperty("payload").GetProperty("recovered").GetBoolean())
+                if (frame.GetProperty("payload").GetProperty("recovered").GetBoolean())
+                {
+                    Recovered++;
+                }
+                else
                 {
                     NotRecovered++;
                 }
 
+                _settled = true;
                 break;
             case "gap":
                 ToldMissed += frame.GetProperty("payload").GetProperty("missed").GetInt64();
@@ -179,7 +230,7 @@ internal sealed class ServerSentEventSoakClient(SoakHost host, int publishers, H
                     switch (type)
                     {
                         case "session_stream_started":
-                            ConnectionId = root.GetProperty("payload").GetProperty("connection_id").GetString();
+                            Hello(root.GetProperty("payload").GetProperty("connection_id").GetString());
                             break;
                         case "resumed" or "gap":
                             Handle(root);
@@ -214,12 +265,36 @@ internal sealed class GarbageClient(SoakHost host, int seed)
         "{\"type\":\"resume\",\"payload\":{\"last_event_id\":\"0123456789abcdef0123456789abcdef\"}}", "null", "\"just a string\"",
     ];
 
+    // What the server must answer a connection's last frame with, when it ends the connection for it. Bad JSON gets an
+    // error frame and the connection stays open. For non-UTF-8 text, .NET's WebSocket sometimes ends the connection before
+    // its 1007 close frame is written (docs/reliability.md), so an abort after one is expected too.
+    private static readonly Dictionary<string, string[]> ExpectedEnds = new()
+    {
+        ["binary"] = [nameof(WebSocketCloseStatus.InvalidMessageType)],
+        ["oversized"] = [nameof(WebSocketCloseStatus.MessageTooBig)],
+        ["non-UTF-8"] = [nameof(WebSocketCloseStatus.InvalidPayloadData), "aborted"],
+        ["burst"] = [nameof(WebSocketCloseStatus.PolicyViolation)],
+        ["bad JSON"] = [],
+        ["nothing"] = [],
+    };
+
     private readonly Random _random = new(seed);
     private string _lastKind = "nothing";
+    private string _previousKind = "nothing";
+    private long _errorsAnswered;
 
     public long FramesSent { get; private set; }
 
+    /// <summary>Error frames the server answered bad frames with.</summary>
+    public long ErrorsAnswered => Interlocked.Read(ref _errorsAnswered);
+
+    /// <summary>How connections ended, by close status (or "aborted") and the kind of frame sent last.</summary>
     public Dictionary<string, int> Closes { get; } = [];
+
+    /// <summary>Connections ended in a way their last frame does not call for.</summary>
+    public int UnexpectedCloses { get; private set; }
+
+    public string Summary => $"{FramesSent} / {ErrorsAnswered} / {Closes.Values.Sum()}, {UnexpectedCloses} ({string.Join(", ", Closes.Select(kv => $"{kv.Key} {kv.Value}"))})";
 
     public async Task RunAsync(CancellationToken stop)
     {
@@ -229,19 +304,40 @@ internal sealed class GarbageClient(SoakHost host, int seed)
             try
             {
                 await socket.ConnectAsync(new Uri(host.Ws, "/ws/events?filter=%7B%22event_types%22%3A%5B%22none%22%5D%7D"), stop);
-                var reading = DrainAsync(socket);
-                while (socket.State == WebSocketState.Open && !stop.IsCancellationRequested)
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var reading = DrainAsync(socket);
+            (_lastKind, _previousKind) = ("nothing", "nothing");
+            try
+            {
+                while (socket.State == WebSocketState.Open)
                 {
                     await SendOneAsync(socket);
                     await Task.Delay(_random.Next(20, 120), stop);
                 }
-
-                await reading;
-                var code = socket.CloseStatus?.ToString() ?? "aborted after " + _lastKind;
-                Closes[code] = Closes.GetValueOrDefault(code) + 1;
             }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+                return;
+            }
+            catch (WebSocketException)
+            {
+                // Sending to a connection the server has just closed for an earlier frame; the reader sees how it ended.
+            }
+
+            await reading;
+            var end = socket.CloseStatus?.ToString() ?? "aborted";
+            var key = end + " after " + _lastKind;
+            Closes[key] = Closes.GetValueOrDefault(key) + 1;
+
+            // The frame the server ended the connection for may be the one before the last: the last was on its way.
+            if (!ExpectedEnds[_lastKind].Contains(end) && !ExpectedEnds[_previousKind].Contains(end))
+            {
+                UnexpectedCloses++;
             }
         }
     }
@@ -250,6 +346,7 @@ internal sealed class GarbageClient(SoakHost host, int seed)
     {
         FramesSent++;
         var kind = _random.Next(40);
+        _previousKind = _lastKind;
         _lastKind = kind switch { 0 => "binary", 1 => "oversized", 2 => "non-UTF-8", 3 => "burst", _ => "bad JSON" };
         switch (kind)
         {
@@ -275,7 +372,7 @@ internal sealed class GarbageClient(SoakHost host, int seed)
         }
     }
 
-    private static async Task DrainAsync(ClientWebSocket socket)
+    private async Task DrainAsync(ClientWebSocket socket)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -286,6 +383,11 @@ internal sealed class GarbageClient(SoakHost host, int seed)
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return;
+                }
+
+                if (buffer.AsSpan(0, result.Count).IndexOf("\"type\":\"error\""u8) >= 0)
+                {
+                    Interlocked.Increment(ref _errorsAnswered);
                 }
             }
         }

@@ -5,9 +5,14 @@ using System.Net.Sockets;
 
 namespace EventManager.Soak;
 
-/// <summary>A private redis-server on a free loopback port, persistence off, that the soak kills and starts again.</summary>
+/// <summary>
+/// A private redis-server on a free loopback port that the soak kills and starts again. It writes every change to its
+/// append-only file before answering (appendfsync always), so what it acknowledged survives the kill: the shared-history
+/// stream then holds every event a publish script ran, which the soak counts the mirrors' deliveries against.
+/// </summary>
 internal sealed class RedisProcess : IDisposable
 {
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("eventmanager-soak-redis-");
     private Process? _process;
 
     public RedisProcess()
@@ -24,7 +29,7 @@ internal sealed class RedisProcess : IDisposable
     public async Task StartAsync()
     {
         var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning" })
+        foreach (var argument in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", _directory.FullName, "--loglevel", "warning" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -58,5 +63,9 @@ internal sealed class RedisProcess : IDisposable
         _process = null;
     }
 
-    public void Dispose() => Kill();
+    public void Dispose()
+    {
+        Kill();
+        _directory.Delete(recursive: true);
+    }
 }

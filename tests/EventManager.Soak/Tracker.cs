@@ -3,9 +3,8 @@ using System.Text.Json;
 namespace EventManager.Soak;
 
 /// <summary>
-/// What one receiver saw of each publisher's numbered events. Each publisher's events reach every instance in publishing
-/// order, so a receiver should see each number once, increasing; a jump is a loss unless the instance itself never had
-/// those numbers (lost in Redis as it was killed), which the instance's own tracker records as holes.
+/// What one receiver saw of each publisher's numbered events. Each publisher's events reach every receiver in publishing
+/// order, so a receiver should see each number once, increasing; a jump leaves a hole of numbers it never saw.
 /// </summary>
 internal sealed class Tracker(int publishers)
 {
@@ -18,8 +17,6 @@ internal sealed class Tracker(int publishers)
     public long Duplicates { get; private set; }
 
     public string? LastEventId { get; private set; }
-
-    public IReadOnlyList<(long From, long To)> Holes(int publisher) => _holes[publisher];
 
     public long Last(int publisher)
     {
@@ -63,35 +60,35 @@ internal sealed class Tracker(int publishers)
         }
     }
 
-    /// <summary>Numbers this receiver missed that <paramref name="instance"/> did have.</summary>
-    public long LostComparedWith(Tracker instance)
+    /// <summary>Every number this receiver skipped, by publisher.</summary>
+    public IEnumerable<(int Publisher, long N)> Missed()
     {
-        long lost = 0;
+        List<(int, long From, long To)> holes;
         lock (_gate)
         {
-            for (var p = 0; p < _holes.Length; p++)
-            {
-                foreach (var (from, to) in _holes[p])
-                {
-                    for (var n = from; n <= to; n++)
-                    {
-                        if (!instance.IsHole(p, n))
-                        {
-                            lost++;
-                        }
-                    }
-                }
-            }
+            holes = [.. _holes.SelectMany((list, p) => list.Select(h => (p, h.From, h.To)))];
         }
 
-        return lost;
+        return holes.SelectMany(h => LongRange(h.From, h.To).Select(n => (h.Item1, n)));
     }
 
-    private bool IsHole(int publisher, long n)
+    /// <summary>Whether this receiver saw number <paramref name="n"/> of <paramref name="publisher"/>.</summary>
+    public bool Saw(int publisher, long n)
     {
         lock (_gate)
         {
-            return _holes[publisher].Any(h => n >= h.From && n <= h.To);
+            return n <= _last[publisher] && !_holes[publisher].Any(h => n >= h.From && n <= h.To);
+        }
+    }
+
+    /// <summary>Numbers this receiver missed that <paramref name="instance"/> did have.</summary>
+    public long LostComparedWith(Tracker instance) => Missed().Count(m => instance.Saw(m.Publisher, m.N));
+
+    private static IEnumerable<long> LongRange(long from, long to)
+    {
+        for (var n = from; n <= to; n++)
+        {
+            yield return n;
         }
     }
 }

@@ -144,6 +144,12 @@ internal sealed class InboundReceiver
             evt = evt with { OriginId = RedisMirrorOptions.ExternalOriginId, EventId = evt.EventId };
         }
 
+        if (InjectedFault.MirrorDrop && Volatile.Read(ref _counters.MirroredIn) % 1_000 == 999)
+        {
+            Interlocked.Increment(ref _counters.MirroredIn);
+            return;
+        }
+
         await _manager.PublishAsync(evt, abort).ConfigureAwait(false);
         Interlocked.Increment(ref _counters.MirroredIn);
     }

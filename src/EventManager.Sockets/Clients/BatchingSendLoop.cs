@@ -14,6 +14,9 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
     private readonly ClientConnectionOptions _options = connection.Options;
     private readonly TimeProvider _time = connection.Time;
 
+    // Counted only while InjectedFault.FrameDuplicate is on.
+    private long _batchesSent;
+
     public async Task RunAsync(CancellationToken token)
     {
         var batch = new List<WebSocketEvent>(_options.BatchSize);
@@ -102,7 +105,8 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
 
         if (missed > 0)
         {
-            var gap = await sender.SendAsync(static (buffer, gap) => Frames.Gap(buffer, gap.missed, gap.total), (missed, total)).ConfigureAwait(false);
+            var told = InjectedFault.GapMiscount ? missed - 1 : missed;
+            var gap = await sender.SendAsync(static (buffer, gap) => Frames.Gap(buffer, gap.told, gap.total), (told, total)).ConfigureAwait(false);
             if (gap < 0)
             {
                 return false;
@@ -111,12 +115,23 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
             connection.CountSent(0, gap);
         }
 
+        var duplicated = InjectedFault.FrameDuplicate && ++_batchesSent % 1_000 == 0;
+        if (duplicated)
+        {
+            batch.Add(batch[^1]);
+        }
+
         var length = _options.BatchWindow > TimeSpan.Zero
             ? await sender.SendAsync(static (buffer, state) => Frames.Batch(buffer, state.batch, state.now), (batch, now: _time.GetUtcNow())).ConfigureAwait(false)
             : await sender.SendAsync(static (buffer, evt) => Frames.Event(buffer, evt), batch[0]).ConfigureAwait(false);
         if (length < 0)
         {
             return false;
+        }
+
+        if (duplicated)
+        {
+            batch.RemoveAt(batch.Count - 1);
         }
 
         resume.RecordSent(batch);

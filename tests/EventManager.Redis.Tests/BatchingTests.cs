@@ -5,6 +5,12 @@ namespace EventManager.Redis.Tests;
 [TestFixture]
 public sealed class BatchingTests
 {
+    private static readonly TimeSpan BatchDelay = TimeSpan.FromSeconds(1);
+
+    // Well under the batch delay, so a test can move the clock past a few retries and still tell that a batch did not
+    // wait out its delay.
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(100);
+
     private RedisServer _server = null!;
     private ManualTimeProvider _time = null!;
     private WebSocketEventManager _manager = null!;
@@ -22,7 +28,8 @@ public sealed class BatchingTests
         {
             Configuration = _server.Configuration,
             MaxBatchSize = 50,
-            MaxBatchDelay = TimeSpan.FromSeconds(1),
+            MaxBatchDelay = BatchDelay,
+            RetryInterval = RetryInterval,
             ImmediateEventTypes = { "system.*" },
         };
         _logger = new CapturingLogger<RedisEventMirror>();
@@ -55,7 +62,7 @@ public sealed class BatchingTests
         await Eventually.Until(() => _mirror.GetMetrics().OutboundBufferDepth == 10 && _time.HasTimerDueIn(TimeSpan.FromSeconds(1)), "the events wait in a batch whose delay is set");
         Assert.That(_mirror.GetMetrics().MirroredOut, Is.Zero);
 
-        _time.Advance(TimeSpan.FromSeconds(1));
+        _time.Advance(BatchDelay);
 
         await Eventually.Until(() => _receiver.Received.Count == 10, "the batch went out when the delay passed");
     }
@@ -63,30 +70,35 @@ public sealed class BatchingTests
     [Test]
     public async Task Publish_AFullBatch_GoesOutWithoutWaiting()
     {
+        var start = _time.GetUtcNow();
         Publish(50, "ordinary");
 
         await Eventually.Until(() => RetryingAdvancesTime() && _receiver.Received.Count == 50, "the full batch went out");
+        Assert.That(_time.GetUtcNow() - start, Is.LessThan(BatchDelay), "the batch did not wait out its delay");
     }
 
     [Test]
     public async Task Publish_AnImmediateEventType_SendsTheWaitingBatchAtOnce()
     {
+        var start = _time.GetUtcNow();
         Publish(3, "ordinary");
         Publish(1, "system.alert");
 
         await Eventually.Until(() => RetryingAdvancesTime() && _receiver.Received.Count == 4, "the immediate event took the batch out");
         Assert.That(_receiver.Received.Select(e => e.EventType), Is.EqualTo(new[] { "ordinary", "ordinary", "ordinary", "system.alert" }));
+        Assert.That(_time.GetUtcNow() - start, Is.LessThan(BatchDelay), "the batch did not wait out its delay");
     }
 
     /// <summary>
     /// The mirror's retry waits run on the manual clock too. Should a write fail on a loaded machine, move the clock past one
-    /// retry so the test checks batching, not the retry; a batch waiting to fill is not retrying and sees no time pass.
+    /// retry so the test checks batching, not the retry; a batch waiting to fill is not retrying and sees no time pass. The
+    /// tests that must not wait check that these moves stayed short of the batch delay.
     /// </summary>
     private bool RetryingAdvancesTime()
     {
         if (_mirror.Health != RedisMirrorHealth.Connected)
         {
-            _time.Advance(RedisMirrorOptions.DefaultRetryInterval);
+            _time.Advance(RetryInterval);
         }
 
         return true;

@@ -10,6 +10,32 @@ public sealed class OutageTests
     public void ReportLogsIfFailed() => MirroredInstance.ReportIfFailed();
 
     [Test]
+    public async Task UnpacedBurstWhileTheServerIsDown_DefaultOptions_DeliveredLocallyAndCrossesInOrderAfterRestart()
+    {
+        // Default options throughout; the burst fits the default outbound buffer (100,000).
+        const int Burst = 50_000;
+        await using var server = await RedisServer.StartAsync();
+        var channel = Unique();
+        await using var a = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel);
+        await using var b = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel);
+        server.Kill();
+        await Eventually.Until(() => a.Mirror.Health == RedisMirrorHealth.LocalOnly, "the mirror noticed the outage");
+
+        for (var i = 0; i < Burst; i++)
+        {
+            a.Manager.BroadcastAgentMessage("agent-a", "load", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await Eventually.Until(() => a.Received.Count == Burst, "every event was delivered locally during the outage");
+        await server.RestartAsync();
+        await Eventually.Until(() => b.ReceivedFrom(a).Count() == Burst, "every buffered event crossed after the restart", TimeSpan.FromMinutes(1));
+
+        var numbers = b.ReceivedFrom(a).Cast<AgentMessageEvent>().Select(e => int.Parse(e.Message, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.That(numbers, Is.EqualTo(Enumerable.Range(0, Burst)), "each once, in publisher order");
+        Assert.That(a.Mirror.GetMetrics().OutboundDropped, Is.Zero);
+    }
+
+    [Test]
     public async Task ServerKilledMidStreamAndRestarted_LocalDeliveryGoesOnAndEveryEventIsAccountedFor()
     {
         await using var server = await RedisServer.StartAsync();

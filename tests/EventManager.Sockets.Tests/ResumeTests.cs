@@ -12,11 +12,12 @@ public sealed class ResumeTests
     private const int WhileAway = 12_500;
 
     [Test]
-    public async Task WebSocket_DroppedUnderLoadAndResumed_GetsEveryEventOnceInOrder()
+    public async Task WebSocket_DroppedUnderLoadAndResumed_DefaultOptions_GetsEveryEventOnceInOrder()
     {
-        await using var server = SocketHost.Start(o => o.SendQueueCapacity = 50_000, manager: o => o.HistoryCapacity = 50_000);
+        // Default options: the replay (at most 9,500 events, from the 3,000th up to 12,500) fits the default history of 10,000.
+        await using var server = SocketHost.Start();
         var received = new List<int>();
-        var first = await server.ConnectAsync(new() { BatchSize = 100, BatchWindow = TimeSpan.FromMilliseconds(5) });
+        var first = await server.ConnectAsync(new());
         await first.NextAsync("connected");
         await NumberedLoad.PublishAsync(server.Manager, 0, WhileConnected);
         var lastId = await ReadSome(first, received, 3000);
@@ -24,7 +25,7 @@ public sealed class ResumeTests
         first.Socket.Dispose();
         await NumberedLoad.PublishAsync(server.Manager, WhileConnected, WhileAway);
 
-        await using var second = await server.ConnectAsync(new() { BatchSize = 100, BatchWindow = TimeSpan.FromMilliseconds(5), LastEventId = lastId });
+        await using var second = await server.ConnectAsync(new() { LastEventId = lastId });
         await second.NextAsync("connected");
         var resumed = (await second.NextAsync("resumed")).GetProperty("payload");
         var live = NumberedLoad.PublishAsync(server.Manager, WhileAway, Count);
@@ -152,17 +153,18 @@ public sealed class ResumeTests
     }
 
     [Test]
-    public async Task Resume_PastTheHistoryLimit_SaysNotRecovered()
+    public async Task Resume_PastTheDefaultHistoryLimit_SaysNotRecovered()
     {
-        await using var server = SocketHost.Start(manager: o => o.HistoryCapacity = 10);
+        // Default options: the history keeps the newest 10,000 events, and an unpaced burst pushes the old event out of it.
+        await using var server = SocketHost.Start();
         var old = new CustomEvent("old");
         server.Manager.Publish(old);
-        for (var i = 0; i < 50; i++)
+        for (var i = 0; i < EventManagerOptions.DefaultHistoryCapacity + 50; i++)
         {
             server.Manager.Publish(new CustomEvent("newer"));
         }
 
-        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == 51, "the events were dispatched");
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == EventManagerOptions.DefaultHistoryCapacity + 51, "the events were dispatched");
 
         await using var client = await server.ConnectAsync(new() { LastEventId = old.EventId });
 

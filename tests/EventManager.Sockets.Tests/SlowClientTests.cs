@@ -73,6 +73,50 @@ public sealed class SlowClientTests
         Assert.That(server.Broadcaster.GetMetrics().ConnectedClients, Is.EqualTo(2), "the stalled client is still connected");
     }
 
+    [Test]
+    public async Task StalledClient_DefaultOptionsAndAnUnpacedBurstPastItsQueue_IsToldExactlyHowManyItMissed()
+    {
+        // Well past the default queue of a client (65,536 events) and what the loopback socket's buffers hold (megabytes).
+        const int Burst = 200_000;
+        var padding = new string('p', 512);
+        await using var server = SocketHost.Start();
+        await using var client = await server.ConnectAsync(read: false);
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
+
+        // PublishAsync waits only while the ingress is full (its default policy), so every event gets past it.
+        for (var i = 0; i < Burst; i++)
+        {
+            await server.Manager.PublishAsync(CustomEvent.Create("load", new { n = i, padding }));
+        }
+
+        await Eventually.Until(() => server.Manager.GetMetrics().Dispatched == Burst, "every event was dispatched");
+        var dropped = server.Manager.GetMetrics().Listeners.Single().Dropped;
+        var reading = await StartReadingAsync(client);
+        var received = new List<int>();
+        long told = 0;
+        while (received.Count + told < Burst)
+        {
+            var frame = await reading.NextAsync();
+            switch (frame.GetProperty("type").GetString())
+            {
+                case "gap":
+                    told += frame.GetProperty("payload").GetProperty("missed").GetInt64();
+                    break;
+                case "batch":
+                    received.AddRange(frame.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("data").GetProperty("n").GetInt32()));
+                    break;
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(dropped, Is.GreaterThan(0), "the burst overflowed the client's queue");
+            Assert.That(told, Is.EqualTo(dropped), "gap frames told exactly what the queue dropped");
+            Assert.That(server.Broadcaster.GetMetrics().EventsDropped, Is.EqualTo(dropped));
+            Assert.That(received, Is.Ordered.And.Unique, "what did arrive, arrived once and in order");
+        });
+    }
+
     private static int ReceivedCount(List<int> received)
     {
         lock (received)

@@ -9,13 +9,20 @@ public class ConcurrencyTests
     private const int PerPublisher = 5_000;
 
     [Test]
-    public async Task Publish_ManyThreads_EveryWaitListenerGetsEveryEventOnceInOneOrder()
+    public Task Publish_ManyThreadsThroughSmallWaitQueues_EveryListenerGetsEveryEventOnceInOneOrder() =>
+        PublishFromManyThreadsAsync(new EventManagerOptions { IngressCapacity = 256 }, new ListenerOptions { Capacity = 64, OverflowPolicy = OverflowPolicy.Wait });
+
+    [Test]
+    public Task Publish_ManyThreadsUnpaced_DefaultOptions_EveryListenerGetsEveryEventOnceInOneOrder() =>
+        PublishFromManyThreadsAsync(new EventManagerOptions(), listenerOptions: null);
+
+    private static async Task PublishFromManyThreadsAsync(EventManagerOptions options, ListenerOptions? listenerOptions)
     {
-        await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 256 });
+        await using var manager = new WebSocketEventManager(options);
         var logs = Enumerable.Range(0, 3).Select(_ => new ConcurrentQueue<WebSocketEvent>()).ToArray();
         foreach (var log in logs)
         {
-            manager.AddListener(log.Enqueue, new ListenerOptions { Capacity = 64, OverflowPolicy = OverflowPolicy.Wait });
+            manager.AddListener(log.Enqueue, listenerOptions);
         }
 
         using var start = new Barrier(Publishers);

@@ -97,6 +97,42 @@ public class DropReportingTests
         }
     }
 
+    [Test]
+    public async Task UnpacedBurstPastAStuckListenersDefaultQueue_EveryDropIsCountedAndReported()
+    {
+        // Default options but the clock: a burst larger than the default listener queue (65,536) to a handler that is stuck.
+        const int Burst = 100_000;
+        var time = new ManualTimeProvider();
+        var logger = new CapturingLogger<WebSocketEventManager>();
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time }, logger);
+        using var gate = new ManualResetEventSlim();
+        manager.AddListener(_ => gate.Wait(), new ListenerOptions { Name = "stuck" });
+        try
+        {
+            // PublishAsync waits only while the ingress is full (its default policy), so every event gets past it.
+            for (var i = 0; i < Burst; i++)
+            {
+                await manager.PublishAsync(Events.Custom());
+            }
+
+            await Eventually.Until(() => manager.GetMetrics().Dispatched == Burst, "every event was dispatched");
+            var stuck = manager.GetMetrics().Listeners.Single();
+            time.Advance(DropReporterInterval);
+            var reported = Warnings(logger, ListenerDroppedEvent).Select(w => long.Parse(w.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).Sum();
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(stuck.Dropped, Is.GreaterThan(0));
+                Assert.That(stuck.Dropped + stuck.Pending + 1, Is.EqualTo(Burst), "each event is in the handler, queued or counted as dropped");
+                Assert.That(reported, Is.EqualTo(stuck.Dropped), "the warnings add up to every drop");
+            });
+        }
+        finally
+        {
+            gate.Set();
+        }
+    }
+
     private static TimeSpan DropReporterInterval => TimeSpan.FromSeconds(1);
 
     private static string[] Warnings(CapturingLogger<WebSocketEventManager> logger, int eventId) =>

@@ -2,14 +2,17 @@ using System.Collections.Concurrent;
 
 namespace EventManager.Redis.Tests.Support;
 
-/// <summary>A manager with a Redis mirror and a listener that records every event it delivers, as one process of a deployment would have.</summary>
+/// <summary>
+/// A manager with a Redis mirror and a listener that records every event it delivers, as one process of a deployment would
+/// have; default options throughout (a test names what it changes), so the tests check what a new user gets.
+/// </summary>
 internal sealed class MirroredInstance : IAsyncDisposable
 {
     private MirroredInstance(WebSocketEventManager manager, CapturingLogger<RedisEventMirror> logger)
     {
         Manager = manager;
         Logger = logger;
-        manager.AddListener(Received.Enqueue, new ListenerOptions { Capacity = ListenerOptions.MaxCapacity, Name = "recorder" });
+        manager.AddListener(Received.Enqueue, new ListenerOptions { Name = "recorder" });
     }
 
     public WebSocketEventManager Manager { get; }
@@ -43,7 +46,7 @@ internal sealed class MirroredInstance : IAsyncDisposable
     public static async Task<MirroredInstance> StartAsync(string configuration, Action<RedisMirrorOptions>? configure = null, string? instanceId = null)
     {
         var instance = new MirroredInstance(new WebSocketEventManager(new EventManagerOptions { InstanceId = instanceId }), new CapturingLogger<RedisEventMirror>());
-        var options = new RedisMirrorOptions { Configuration = configuration, RetryInterval = TimeSpan.FromMilliseconds(50) };
+        var options = new RedisMirrorOptions { Configuration = configuration };
         configure?.Invoke(options);
         instance.Mirror = await RedisEventMirror.StartAsync(instance.Manager, options, instance.Logger);
         Started.Enqueue(instance);

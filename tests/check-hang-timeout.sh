@@ -26,6 +26,7 @@ find "$results" -name '*_hangdump.dmp' | grep -q . || problems+=("no dump was wr
 if [ "${#problems[@]}" -ne 0 ]; then
   cat "$log"
   printf 'Hang check failed: %s.\n' "${problems[@]}" >&2
+  echo "The probe's results and any dump are in ${results}." >&2
   exit 1
 fi
 echo "Hang check: a test that never ends failed its run in ${elapsed} s with a dump; ${hangs}"

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-10}"
 burners="${2:-2}"
+[[ "$runs" =~ ^[1-9][0-9]*$ && "$burners" =~ ^[0-9]+$ ]] || { echo "usage: $0 [runs] [burners]" >&2; exit 2; }
 
 logs="$(pwd)/TestResults-repeat"
 rm -rf "$logs"
@@ -28,6 +29,8 @@ for run in $(seq "$runs"); do
     outcome="green"
   else
     outcome="RED"
+    # The next run starts by clearing TestResults: keep this one's results and any hang dump.
+    cp -r TestResults "$logs/run-${run}-results"
   fi
   echo "run ${run}: ${outcome}, $(tail -1 "$logs/run-${run}.log"), $((SECONDS - start)) s"
 done

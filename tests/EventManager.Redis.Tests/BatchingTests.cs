@@ -96,7 +96,7 @@ public sealed class BatchingTests
     /// </summary>
     private bool RetryingAdvancesTime()
     {
-        if (_mirror.Health != RedisMirrorHealth.Connected)
+        if (_mirror.Health != RedisMirrorHealth.Connected && _time.HasTimerDueIn(RetryInterval))
         {
             _time.Advance(RetryInterval);
         }

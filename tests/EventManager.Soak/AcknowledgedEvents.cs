@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using StackExchange.Redis;
 
@@ -5,31 +6,51 @@ namespace EventManager.Soak;
 
 /// <summary>
 /// What Redis acknowledged: reads the shared-history stream, to which the mirrors' publish script appends each event in the
-/// same step as it publishes it, and records each publisher's numbers. Redis keeps what it acknowledged across its kills
-/// (see <see cref="RedisProcess"/>), so an event a receiving instance lacks but the stream has was lost after Redis took
-/// it, and an event the stream lacks never reached Redis.
+/// same step as it publishes it, and records each publisher's numbers and when Redis took each one. Redis keeps what it
+/// acknowledged across its kills (see <see cref="RedisProcess"/>), so an event a receiving instance lacks but the stream
+/// has was lost after Redis took it, and an event the stream lacks never reached Redis.
 /// </summary>
 internal sealed class AcknowledgedEvents(string configuration, string channel, int publishers) : IAsyncDisposable
 {
+    private const int ReadCount = 5_000;
+
+    // The stream's documented key (docs/replay.md, "Across instances"), read as any outside reader would.
     private readonly RedisKey _stream = "{" + channel + "}:history";
     private readonly CancellationTokenSource _stop = new();
+
+    // Per publisher, by event number: when Redis appended it, in Unix milliseconds on Redis's clock (the stream entry's
+    // id), or 0 for a number not (yet) seen. Only the reading loop writes; read after it has stopped.
+    private readonly List<long>[] _appendedAt = [.. Enumerable.Range(0, publishers).Select(_ => new List<long>())];
     private Task _reading = Task.CompletedTask;
 
+    /// <summary>The numbers the stream holds, as a receiver's <see cref="Soak.Tracker"/>.</summary>
     public Tracker Tracker { get; } = new(publishers);
 
-    /// <summary>Read failures while Redis was down; the reader retries, so these are expected around each kill.</summary>
+    /// <summary>Reads that failed while Redis was down; the reader retries, so some are expected around each kill.</summary>
     public long ReadFailures { get; private set; }
 
+    /// <summary>Connects and starts reading the stream from its beginning.</summary>
     public async Task StartAsync()
     {
         var redis = await ConnectionMultiplexer.ConnectAsync(configuration + ",abortConnect=false");
         _reading = Task.Run(() => ReadAsync(redis));
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>When Redis appended number <paramref name="n"/> of <paramref name="publisher"/> (Unix ms), if it did; only after <see cref="StopAsync"/>.</summary>
+    public long? AppendedAt(int publisher, long n) =>
+        n < _appendedAt[publisher].Count && _appendedAt[publisher][(int)n] > 0 ? _appendedAt[publisher][(int)n] : null;
+
+    /// <summary>Stops reading.</summary>
+    public async Task StopAsync()
     {
         await _stop.CancelAsync();
         await _reading;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         _stop.Dispose();
     }
 
@@ -44,7 +65,7 @@ internal sealed class AcknowledgedEvents(string configuration, string channel, i
             {
                 // Exclusive start: the entries after the last one read. The stream is trimmed to the history's length,
                 // tens of seconds of publishing, so reading ten times a second never falls behind the trim.
-                entries = await redis.GetDatabase().StreamRangeAsync(_stream, minId: "(" + after, count: 5_000);
+                entries = await redis.GetDatabase().StreamRangeAsync(_stream, minId: "(" + after, count: ReadCount);
             }
             catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
             {
@@ -56,10 +77,10 @@ internal sealed class AcknowledgedEvents(string configuration, string channel, i
             {
                 after = entry.Id!;
                 using var document = JsonDocument.Parse((string)entry["json"]!);
-                Tracker.Record(document.RootElement);
+                Record(document.RootElement, long.Parse(after.AsSpan(0, after.IndexOf('-')), CultureInfo.InvariantCulture));
             }
 
-            if (entries.Length < 5_000)
+            if (entries.Length < ReadCount)
             {
                 try
                 {
@@ -69,6 +90,29 @@ internal sealed class AcknowledgedEvents(string configuration, string channel, i
                 {
                 }
             }
+        }
+    }
+
+    private void Record(JsonElement evt, long appendedAt)
+    {
+        Tracker.Record(evt);
+        if (evt.GetProperty("event_type").GetString() != "soak.tick")
+        {
+            return;
+        }
+
+        var data = evt.GetProperty("data");
+        var times = _appendedAt[data.GetProperty("p").GetInt32()];
+        var n = (int)data.GetProperty("n").GetInt64();
+        while (times.Count <= n)
+        {
+            times.Add(0);
+        }
+
+        // A resent event appears twice; the first append is when Redis took it.
+        if (times[n] == 0)
+        {
+            times[n] = appendedAt;
         }
     }
 }

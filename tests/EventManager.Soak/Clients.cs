@@ -23,37 +23,41 @@ internal abstract class SoakClient(SoakHost host, int publishers)
     /// <summary>Connections the soak cut on purpose (<see cref="Drop"/>), each of which the client resumed after.</summary>
     public int Drops { get; private set; }
 
+    /// <summary>Resumes the server answered with <c>recovered: true</c>.</summary>
     public int Recovered { get; private set; }
 
+    /// <summary>Resumes the server answered with <c>recovered: false</c>.</summary>
     public int NotRecovered { get; private set; }
 
+    /// <summary>The sum of what the client's <c>gap</c> frames said it missed.</summary>
     public long ToldMissed { get; protected set; }
 
+    /// <summary>The current connection's id, from its hello.</summary>
     public string? ConnectionId { get; protected set; }
 
+    /// <summary>Exceptions the client did not cause, and connections the server ended.</summary>
     public int Errors { get; private set; }
 
+    /// <summary>The last of <see cref="Errors"/>.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>"websocket" or "sse".</summary>
     public abstract string Kind { get; }
 
-    /// <summary>Whether the current connection said hello and, when it resumed, how; only such a one is dropped.</summary>
-    public bool Settled => _settled;
-
     /// <summary>
-    /// Cuts the current connection without a close handshake, as a network failure would, if it is <see cref="Settled"/>
-    /// (so every drop is followed by one resume and its answer); returns whether it did.
+    /// Whether the current connection said hello and, when it resumed, how, and the client has an event to resume after:
+    /// only such a connection is cut, so every cut is followed by exactly one resume and its answer.
     /// </summary>
-    public bool Drop()
-    {
-        if (!_settled)
-        {
-            return false;
-        }
+    public bool Settled => _settled && Tracker.LastEventId is not null;
 
-        _settled = false;
-        Volatile.Read(ref _connection).Cancel();
-        return true;
+    /// <summary>Cuts the current connection without a close handshake, as a network failure would, if it is <see cref="Settled"/>.</summary>
+    public void Drop()
+    {
+        if (Settled)
+        {
+            _settled = false;
+            Volatile.Read(ref _connection).Cancel();
+        }
     }
 
     /// <summary>Ends the current connection at the end of the run; not counted as a drop.</summary>
@@ -63,6 +67,7 @@ internal abstract class SoakClient(SoakHost host, int publishers)
     {
         while (!stop.IsCancellationRequested)
         {
+            _settled = false;
             var connection = Volatile.Read(ref _connection);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, connection.Token);
             var lastEventId = Tracker.LastEventId;
@@ -151,12 +156,11 @@ internal sealed class WebSocketSoakClient(SoakHost host, int publishers, TimeSpa
     public override string Kind => "websocket";
 
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _framesRead;
 
-    public long FramesRead => Interlocked.Read(ref _framesRead);
-
+    /// <summary>How long the client waits after each frame before reading the next.</summary>
     public TimeSpan Pause { get; set; } = pause;
 
+    /// <summary>Lets a client made to hold until released start reading.</summary>
     public void Release() => _released.TrySetResult();
 
     protected override async Task ConnectAndReadAsync(string? lastEventId, CancellationToken token)
@@ -192,7 +196,6 @@ internal sealed class WebSocketSoakClient(SoakHost host, int publishers, TimeSpa
                 Handle(document.RootElement);
             }
 
-            Interlocked.Increment(ref _framesRead);
             if (Pause > TimeSpan.Zero)
             {
                 await Task.Delay(Pause, token);
@@ -251,148 +254,6 @@ internal sealed class ServerSentEventSoakClient(SoakHost host, int publishers, H
             {
                 data.Append(line[5..].TrimStart());
             }
-        }
-    }
-}
-
-/// <summary>A client that sends garbage: bad JSON, wrong types, binary, oversized and non-UTF-8 frames, and bursts over the rate limit.</summary>
-internal sealed class GarbageClient(SoakHost host, int seed)
-{
-    private static readonly string[] Frames =
-    [
-        "{{{", "[]", "{\"type\":42}", "{\"type\":\"dance\"}", "{\"type\":\"subscribe\",\"payload\":\"all\"}",
-        "{\"type\":\"subscribe\",\"payload\":{\"event_types\":[1,2]}}", "{\"type\":\"resume\",\"payload\":{\"last_event_id\":\"<script>\"}}",
-        "{\"type\":\"resume\",\"payload\":{\"last_event_id\":\"0123456789abcdef0123456789abcdef\"}}", "null", "\"just a string\"",
-    ];
-
-    // What the server must answer a connection's last frame with, when it ends the connection for it. Bad JSON gets an
-    // error frame and the connection stays open. For non-UTF-8 text, .NET's WebSocket sometimes ends the connection before
-    // its 1007 close frame is written (docs/reliability.md), so an abort after one is expected too.
-    private static readonly Dictionary<string, string[]> ExpectedEnds = new()
-    {
-        ["binary"] = [nameof(WebSocketCloseStatus.InvalidMessageType)],
-        ["oversized"] = [nameof(WebSocketCloseStatus.MessageTooBig)],
-        ["non-UTF-8"] = [nameof(WebSocketCloseStatus.InvalidPayloadData), "aborted"],
-        ["burst"] = [nameof(WebSocketCloseStatus.PolicyViolation)],
-        ["bad JSON"] = [],
-        ["nothing"] = [],
-    };
-
-    private readonly Random _random = new(seed);
-    private string _lastKind = "nothing";
-    private string _previousKind = "nothing";
-    private long _errorsAnswered;
-
-    public long FramesSent { get; private set; }
-
-    /// <summary>Error frames the server answered bad frames with.</summary>
-    public long ErrorsAnswered => Interlocked.Read(ref _errorsAnswered);
-
-    /// <summary>How connections ended, by close status (or "aborted") and the kind of frame sent last.</summary>
-    public Dictionary<string, int> Closes { get; } = [];
-
-    /// <summary>Connections ended in a way their last frame does not call for.</summary>
-    public int UnexpectedCloses { get; private set; }
-
-    public string Summary => $"{FramesSent} / {ErrorsAnswered} / {Closes.Values.Sum()}, {UnexpectedCloses} ({string.Join(", ", Closes.Select(kv => $"{kv.Key} {kv.Value}"))})";
-
-    public async Task RunAsync(CancellationToken stop)
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            using var socket = new ClientWebSocket();
-            try
-            {
-                await socket.ConnectAsync(new Uri(host.Ws, "/ws/events?filter=%7B%22event_types%22%3A%5B%22none%22%5D%7D"), stop);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-
-            var reading = DrainAsync(socket);
-            (_lastKind, _previousKind) = ("nothing", "nothing");
-            try
-            {
-                while (socket.State == WebSocketState.Open)
-                {
-                    await SendOneAsync(socket);
-                    await Task.Delay(_random.Next(20, 120), stop);
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (WebSocketException)
-            {
-                // Sending to a connection the server has just closed for an earlier frame; the reader sees how it ended.
-            }
-
-            await reading;
-            var end = socket.CloseStatus?.ToString() ?? "aborted";
-            var key = end + " after " + _lastKind;
-            Closes[key] = Closes.GetValueOrDefault(key) + 1;
-
-            // The frame the server ended the connection for may be the one before the last: the last was on its way.
-            if (!ExpectedEnds[_lastKind].Contains(end) && !ExpectedEnds[_previousKind].Contains(end))
-            {
-                UnexpectedCloses++;
-            }
-        }
-    }
-
-    private async Task SendOneAsync(ClientWebSocket socket)
-    {
-        FramesSent++;
-        var kind = _random.Next(40);
-        _previousKind = _lastKind;
-        _lastKind = kind switch { 0 => "binary", 1 => "oversized", 2 => "non-UTF-8", 3 => "burst", _ => "bad JSON" };
-        switch (kind)
-        {
-            case 0:
-                await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);
-                break;
-            case 1:
-                await socket.SendAsync(Encoding.UTF8.GetBytes(new string('x', 70_000)), WebSocketMessageType.Text, true, CancellationToken.None);
-                break;
-            case 2:
-                await socket.SendAsync(new byte[] { 0x7b, 0xf5, 0x7d }, WebSocketMessageType.Text, true, CancellationToken.None);
-                break;
-            case 3:
-                for (var i = 0; i < 80 && socket.State == WebSocketState.Open; i++)
-                {
-                    await socket.SendAsync("{\"type\":\"ping\"}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
-                }
-
-                break;
-            default:
-                await socket.SendAsync(Encoding.UTF8.GetBytes(Frames[_random.Next(Frames.Length)]), WebSocketMessageType.Text, true, CancellationToken.None);
-                break;
-        }
-    }
-
-    private async Task DrainAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (true)
-            {
-                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return;
-                }
-
-                if (buffer.AsSpan(0, result.Count).IndexOf("\"type\":\"error\""u8) >= 0)
-                {
-                    Interlocked.Increment(ref _errorsAnswered);
-                }
-            }
-        }
-        catch (WebSocketException)
-        {
         }
     }
 }

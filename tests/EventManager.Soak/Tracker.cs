@@ -4,7 +4,8 @@ namespace EventManager.Soak;
 
 /// <summary>
 /// What one receiver saw of each publisher's numbered events. Each publisher's events reach every receiver in publishing
-/// order, so a receiver should see each number once, increasing; a jump leaves a hole of numbers it never saw.
+/// order, so a receiver should see each number once, increasing from 0 (every receiver exists before publishing begins);
+/// a jump leaves a hole of numbers it never saw.
 /// </summary>
 internal sealed class Tracker(int publishers)
 {
@@ -12,10 +13,13 @@ internal sealed class Tracker(int publishers)
     private readonly List<(long From, long To)>[] _holes = [.. Enumerable.Range(0, publishers).Select(_ => new List<(long, long)>())];
     private readonly Lock _gate = new();
 
+    /// <summary>Soak events received, duplicates included.</summary>
     public long Received { get; private set; }
 
+    /// <summary>Soak events received again, or out of order (a number not above the last one).</summary>
     public long Duplicates { get; private set; }
 
+    /// <summary>The id of the last soak event received, to resume after.</summary>
     public string? LastEventId { get; private set; }
 
     public long Last(int publisher)
@@ -51,7 +55,7 @@ internal sealed class Tracker(int publishers)
                 return;
             }
 
-            if (last >= 0 && n > last + 1)
+            if (n > last + 1)
             {
                 _holes[publisher].Add((last + 1, n - 1));
             }

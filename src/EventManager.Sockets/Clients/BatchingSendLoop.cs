@@ -14,8 +14,8 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
     private readonly ClientConnectionOptions _options = connection.Options;
     private readonly TimeProvider _time = connection.Time;
 
-    // Counted only while InjectedFault.FrameDuplicate is on.
-    private long _batchesSent;
+    // Batches of every client, counted only while InjectedFault.FrameDuplicate is on (static: no field per connection).
+    private static long s_batchesWhileDuplicating;
 
     public async Task RunAsync(CancellationToken token)
     {
@@ -115,7 +115,7 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
             connection.CountSent(0, gap);
         }
 
-        var duplicated = InjectedFault.FrameDuplicate && ++_batchesSent % 1_000 == 0;
+        var duplicated = InjectedFault.FrameDuplicate && Interlocked.Increment(ref s_batchesWhileDuplicating) % 1_000 == 0;
         if (duplicated)
         {
             batch.Add(batch[^1]);

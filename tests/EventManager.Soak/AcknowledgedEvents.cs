@@ -80,6 +80,7 @@ internal sealed class AcknowledgedEvents(string configuration, string channel, i
                 Record(document.RootElement, long.Parse(after.AsSpan(0, after.IndexOf('-')), CultureInfo.InvariantCulture));
             }
 
+            // Polls: StackExchange.Redis has no blocking XREAD, which would hold its one shared connection.
             if (entries.Length < ReadCount)
             {
                 try

@@ -171,6 +171,25 @@ public sealed class SlowClientTests
     }
 
     [Test]
+    public async Task StalledClient_DisconnectPolicyOtherwiseDefaultOptionsAndAnUnpacedBurst_IsClosedAsSlowConsumer()
+    {
+        // Past the default queue of a client (65,536 events) and what the loopback socket's buffers hold.
+        const int Burst = 200_000;
+        await using var server = SocketHost.Start(o => o.SlowClientPolicy = SlowClientPolicy.Disconnect);
+        await using var client = await server.ConnectAsync(read: false);
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
+        var padding = new string('p', 512);
+
+        for (var i = 0; i < Burst; i++)
+        {
+            await server.Manager.PublishAsync(CustomEvent.Create("load", new { n = i, padding }));
+        }
+
+        await Eventually.Until(() => server.Broadcaster.ClientCount == 0, "the slow client was disconnected");
+        Assert.That(server.Logs.Any(l => l.Message.Contains($"code {EventSocketCloseCodes.SlowConsumer}", StringComparison.Ordinal)), Is.True);
+    }
+
+    [Test]
     public async Task Send_ToAClientThatStoppedReading_IsAbortedOnceItOutlastsTheSendTimeout()
     {
         var time = new ManualTimeProvider();

@@ -111,6 +111,42 @@ public class OverflowTests
     }
 
     [Test]
+    public async Task UnpacedTryPublishPastAStuckWaitListener_DefaultQueues_RefusesThenLosesNothing()
+    {
+        // Default ingress and listener queues; a Wait listener that is stuck holds the dispatcher back once its queue is full.
+        await using var manager = new WebSocketEventManager();
+        using var gate = new ManualResetEventSlim();
+        long delivered = 0;
+        manager.AddListener(
+            _ =>
+            {
+                gate.Wait();
+                Interlocked.Increment(ref delivered);
+            },
+            new ListenerOptions { OverflowPolicy = OverflowPolicy.Wait });
+
+        long accepted = 0;
+        while (manager.TryPublish(Events.Custom()))
+        {
+            accepted++;
+        }
+
+        var waiting = manager.PublishAsync(Events.Custom()).AsTask();
+        Assert.That(waiting.IsCompleted, Is.False, "PublishAsync waits for room");
+        gate.Set();
+        await Eventually.Within(waiting, "PublishAsync completes once there is room");
+        await Eventually.Until(() => Interlocked.Read(ref delivered) == accepted + 1, "every accepted event arrives");
+
+        var metrics = manager.GetMetrics();
+        Assert.Multiple(() =>
+        {
+            Assert.That(accepted, Is.GreaterThanOrEqualTo(EventManagerOptions.DefaultIngressCapacity), "refusals start only once the ingress is full");
+            Assert.That(metrics.Rejected, Is.EqualTo(1));
+            Assert.That(metrics.Dropped, Is.Zero);
+        });
+    }
+
+    [Test]
     public async Task Ingress_WaitPolicyFull_PublishBlocksUntilThereIsRoom()
     {
         await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 1 });

@@ -30,6 +30,29 @@ public class ShutdownTests
     }
 
     [Test]
+    public async Task DisposeAsync_RightAfterAnUnpacedBurst_DefaultOptions_DeliversEverythingAccepted()
+    {
+        const int Burst = 60_000;
+        var manager = new WebSocketEventManager();
+        var received = new ConcurrentQueue<long>();
+        manager.AddListener(
+            async (e, ct) =>
+            {
+                await Task.Yield();
+                received.Enqueue(e.Sequence);
+            });
+        for (var i = 0; i < Burst; i++)
+        {
+            manager.Publish(Events.Custom());
+        }
+
+        await Eventually.Within(manager.DisposeAsync().AsTask(), "shutdown");
+
+        Assert.That(received, Is.EqualTo(Enumerable.Range(1, Burst).Select(i => (long)i)), "every event, once, in order");
+        Assert.That(manager.GetMetrics().Dropped, Is.Zero);
+    }
+
+    [Test]
     public async Task Publish_AfterDispose_ThrowsObjectDisposed()
     {
         var manager = new WebSocketEventManager();

@@ -15,18 +15,9 @@ public class DropReportingTests
         var logger = new CapturingLogger<WebSocketEventManager>();
         await using var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time }, logger);
         using var gate = new ManualResetEventSlim();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        manager.AddListener(
-            _ =>
-            {
-                entered.TrySetResult();
-                gate.Wait();
-            },
-            new ListenerOptions { Capacity = 1, Name = "stuck" });
         try
         {
-            manager.Publish(Events.Custom());
-            await Eventually.Within(entered.Task, "the handler holds the first event");
+            await HoldFirstEventAsync(manager, gate, new ListenerOptions { Capacity = 1, Name = "stuck" });
             for (var i = 0; i < 11; i++)
             {
                 manager.Publish(Events.Custom());
@@ -106,18 +97,9 @@ public class DropReportingTests
         var logger = new CapturingLogger<WebSocketEventManager>();
         await using var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time }, logger);
         using var gate = new ManualResetEventSlim();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        manager.AddListener(
-            _ =>
-            {
-                entered.TrySetResult();
-                gate.Wait();
-            },
-            new ListenerOptions { Name = "stuck" });
         try
         {
-            await manager.PublishAsync(Events.Custom());
-            await Eventually.Within(entered.Task, "the handler holds the first event");
+            await HoldFirstEventAsync(manager, gate, new ListenerOptions { Name = "stuck" });
 
             // PublishAsync waits only while the ingress is full (its default policy), so every event gets past it.
             for (var i = 1; i < Burst; i++)
@@ -144,6 +126,21 @@ public class DropReportingTests
     }
 
     private static TimeSpan DropReporterInterval => TimeSpan.FromSeconds(1);
+
+    /// <summary>Adds a listener whose handler holds the first event until <paramref name="gate"/> is set, and publishes that event.</summary>
+    private static async Task HoldFirstEventAsync(WebSocketEventManager manager, ManualResetEventSlim gate, ListenerOptions options)
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(
+            _ =>
+            {
+                entered.TrySetResult();
+                gate.Wait();
+            },
+            options);
+        manager.Publish(Events.Custom());
+        await Eventually.Within(entered.Task, "the handler holds the first event");
+    }
 
     private static string[] Warnings(CapturingLogger<WebSocketEventManager> logger, int eventId) =>
         [.. logger.Entries

@@ -136,7 +136,7 @@ public sealed class ProtocolTests
     public async Task Filter_ConditionsOnDataFields_SelectTheMatchingEvents()
     {
         var filter = JsonSerializer.Serialize(new { event_types = new[] { "tool_call" }, tool_names = new[] { "Edit" }, statuses = new[] { "completed" }, cost_threshold_tokens = 100, feature_ids = new[] { "feat-1" } });
-        await using var client = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero, Filter = EventFilter.Parse(filter) });
+        await using var client = await ConnectedAsync(new() { Filter = EventFilter.Parse(filter) });
 
         Publish("tool_call", new { tool_name = "Read", status = "completed", cost_tokens = 500, feature_id = "feat-1" });
         Publish("tool_call", new { tool_name = "Edit", status = "error", cost_tokens = 500, feature_id = "feat-1" });
@@ -145,38 +145,38 @@ public sealed class ProtocolTests
         Publish("completion", new { tool_name = "Edit", status = "completed", cost_tokens = 500, feature_id = "feat-1" });
         var match = Publish("tool_call", new { tool_name = "Edit", status = "completed", cost_tokens = 125, feature_id = "feat-1" });
 
-        var received = await client.NextAsync("event");
+        var received = await FirstEventAsync(client);
         Assert.That(received.GetProperty("event_id").GetString(), Is.EqualTo(match.EventId));
     }
 
     [Test]
     public async Task Session_DeliversOnlyThatSessionsEvents()
     {
-        await using var client = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero, SessionId = "session-a", Filter = EventFilter.All.ForSession("session-a") });
+        await using var client = await ConnectedAsync(new() { SessionId = "session-a", Filter = EventFilter.All.ForSession("session-a") });
 
         _server.Manager.Publish(new CustomEvent("note") with { SessionId = "session-b" });
         _server.Manager.Publish(new CustomEvent("note"));
         var mine = new CustomEvent("note") with { SessionId = "session-a" };
         _server.Manager.Publish(mine);
 
-        Assert.That((await client.NextAsync("event")).GetProperty("event_id").GetString(), Is.EqualTo(mine.EventId));
+        Assert.That((await FirstEventAsync(client)).GetProperty("event_id").GetString(), Is.EqualTo(mine.EventId));
         Assert.That(_server.Broadcaster.GetMetrics().Sessions, Does.ContainKey("session-a"));
     }
 
     [Test]
     public async Task TargetedEvent_ReachesOnlyTheConnectionsOfThatUser()
     {
-        await using var alice = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero, UserId = "alice" });
-        await using var bob = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero, UserId = "bob" });
-        await using var anonymous = await ConnectedAsync(new() { BatchWindow = TimeSpan.Zero });
+        await using var alice = await ConnectedAsync(new() { UserId = "alice" });
+        await using var bob = await ConnectedAsync(new() { UserId = "bob" });
+        await using var anonymous = await ConnectedAsync(new());
 
         _server.Manager.Publish(new CustomEvent("dm") with { TargetUserId = "alice" });
         var everyone = new CustomEvent("broadcast");
         _server.Manager.Publish(everyone);
 
-        Assert.That((await alice.NextAsync("event")).GetProperty("event_type").GetString(), Is.EqualTo("dm"));
-        Assert.That((await bob.NextAsync("event")).GetProperty("event_id").GetString(), Is.EqualTo(everyone.EventId));
-        Assert.That((await anonymous.NextAsync("event")).GetProperty("event_id").GetString(), Is.EqualTo(everyone.EventId));
+        Assert.That((await FirstEventAsync(alice)).GetProperty("event_type").GetString(), Is.EqualTo("dm"));
+        Assert.That((await FirstEventAsync(bob)).GetProperty("event_id").GetString(), Is.EqualTo(everyone.EventId));
+        Assert.That((await FirstEventAsync(anonymous)).GetProperty("event_id").GetString(), Is.EqualTo(everyone.EventId));
     }
 
     [Test]
@@ -205,4 +205,7 @@ public sealed class ProtocolTests
         await client.NextAsync("connected");
         return client;
     }
+
+    // Default options batch events, so the first event may arrive in a batch frame with later ones.
+    private static async Task<JsonElement> FirstEventAsync(WsClient client) => (await client.EventsAsync(1))[0];
 }

@@ -86,11 +86,11 @@ public class ShutdownTests
     }
 
     [Test]
-    public async Task DisposeAsync_HandlerNeverReturns_ReturnsAfterTimeoutAndCountsAbandoned()
+    public async Task DisposeAsync_HandlerNeverReturns_DefaultTimeout_ReturnsAfterItAndCountsAbandoned()
     {
         var time = new ManualTimeProvider();
         var logger = new CapturingLogger<WebSocketEventManager>();
-        var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time, ShutdownTimeout = TimeSpan.FromSeconds(5) }, logger);
+        var manager = new WebSocketEventManager(new EventManagerOptions { TimeProvider = time }, logger);
         using var never = new ManualResetEventSlim();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         manager.AddListener(_ =>
@@ -107,9 +107,9 @@ public class ShutdownTests
         await Eventually.Until(() => manager.GetMetrics().Dispatched == 4, "all dispatched");
 
         var disposing = manager.DisposeAsync().AsTask();
-        await Eventually.Until(() => time.ActiveTimers > 0, "shutdown is waiting on its timeout");
+        await Eventually.Until(() => time.HasTimerDueIn(EventManagerOptions.DefaultShutdownTimeout), "shutdown is waiting on its timeout");
         Assert.That(disposing.IsCompleted, Is.False);
-        time.Advance(TimeSpan.FromSeconds(5));
+        time.Advance(EventManagerOptions.DefaultShutdownTimeout);
 
         await Eventually.Within(disposing, "shutdown gives up after its timeout");
         Assert.That(logger.Entries.Any(e => e.Level == LogLevel.Warning && e.Message.Contains("did not drain", StringComparison.Ordinal)), Is.True);

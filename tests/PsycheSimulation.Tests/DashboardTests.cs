@@ -70,7 +70,7 @@ public sealed class DashboardTests
         Assert.Multiple(() =>
         {
             Assert.That(Attribute("#connection-status", "data-status"), Is.EqualTo("connected"));
-            Assert.That(_browser.FindElements(By.CssSelector("#feed li.message")).Select(e => e.GetAttribute("data-sentiment")), Has.All.AnyOf("positive", "neutral", "negative"));
+            Assert.That(Attributes("#feed li.message", "data-sentiment"), Has.All.AnyOf("positive", "neutral", "negative"));
             Assert.That(_browser.FindElement(By.CssSelector("#memory-chart polyline")).GetAttribute("points"), Is.Not.Empty);
         });
         if (Environment.GetEnvironmentVariable("EVENTMANAGER_SCREENSHOT") is { Length: > 0 } path)
@@ -89,12 +89,12 @@ public sealed class DashboardTests
 
         manager.BroadcastAgentMessage("agent-<i>x</i>", "intruder", Hostile);
 
-        await Eventually.Until(() => _browser.FindElements(By.CssSelector("#feed li.message .text")).Any(e => e.Text == Hostile), "the message shows as text");
+        await Eventually.Until(() => Texts("#feed li.message .text").Contains(Hostile), "the message shows as text");
         Assert.Multiple(() =>
         {
             Assert.That(((IJavaScriptExecutor)_browser).ExecuteScript("return window.__pwned === undefined;"), Is.True, "no script ran");
             Assert.That(Count("#feed img") + Count("#feed script") + Count("#feed b"), Is.Zero, "no markup became elements");
-            Assert.That(_browser.FindElements(By.CssSelector("#feed .agent")).Any(e => e.Text == "agent-<i>x</i>"), Is.True);
+            Assert.That(Texts("#feed .agent"), Does.Contain("agent-<i>x</i>"));
         });
     }
 
@@ -111,7 +111,7 @@ public sealed class DashboardTests
         var marker = new AgentMessageEvent("agent-marker", "tester", "after the restart");
         _app.Services.GetRequiredService<WebSocketEventManager>().Publish(marker);
 
-        await Eventually.Until(() => _browser.FindElements(By.CssSelector("#feed li.message .text")).Any(e => e.Text == "after the restart"), "events after the restart appear");
+        await Eventually.Until(() => Texts("#feed li.message .text").Contains("after the restart"), "events after the restart appear");
         // The restarted server is a new instance with an empty history: what the page missed meanwhile is gone, and it says so.
         Assert.That(Text("#notices"), Does.Contain("could not be recovered"), "the page says plainly that missed events were not recovered");
     }
@@ -126,6 +126,17 @@ public sealed class DashboardTests
     private int Count(string selector) => _browser.FindElements(By.CssSelector(selector)).Count;
 
     private string Text(string selector) => _browser.FindElement(By.CssSelector(selector)).Text;
+
+    // The feed replaces its items as messages arrive, so an element found by one WebDriver call can be gone by the next
+    // (a stale element): read every match's text or attribute in one script, in the page, at one instant.
+    private List<string> Texts(string selector) =>
+        InPage("return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent);", selector);
+
+    private List<string> Attributes(string selector, string name) =>
+        InPage("return Array.from(document.querySelectorAll(arguments[0]), e => e.getAttribute(arguments[1]));", selector, name);
+
+    private List<string> InPage(string script, params object[] arguments) =>
+        [.. ((IReadOnlyCollection<object?>)((IJavaScriptExecutor)_browser).ExecuteScript(script, arguments)!).Select(o => o as string ?? "")];
 
     private string? Attribute(string selector, string name) => _browser.FindElement(By.CssSelector(selector)).GetAttribute(name);
 

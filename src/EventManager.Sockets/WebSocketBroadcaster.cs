@@ -50,6 +50,9 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
+    /// <summary>Where the broadcaster and its clients log.</summary>
+    internal ILogger Logger => _logger;
+
     /// <summary>The manager whose events are sent.</summary>
     public WebSocketEventManager Manager { get; }
 

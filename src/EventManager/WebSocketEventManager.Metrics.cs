@@ -1,5 +1,3 @@
-using EventManager.Diagnostics;
-
 namespace EventManager;
 
 /// <summary>The manager's figures: running totals and a snapshot per listener.</summary>

@@ -45,22 +45,21 @@ public class DropReportingTests
         var logger = new CapturingLogger<WebSocketEventManager>();
         await using var manager = new WebSocketEventManager(null, logger);
         using var gate = new ManualResetEventSlim();
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var id = manager.AddListener(_ =>
+        try
         {
-            entered.TrySetResult();
-            gate.Wait();
-        });
-        manager.Publish(Events.Custom());
-        await Eventually.Within(entered.Task, "the handler holds the first event");
-        for (var i = 0; i < 5; i++)
-        {
-            manager.Publish(Events.Custom());
-        }
+            var id = await HoldFirstEventAsync(manager, gate, new ListenerOptions());
+            for (var i = 0; i < 5; i++)
+            {
+                manager.Publish(Events.Custom());
+            }
 
-        await Eventually.Until(() => manager.GetMetrics().Listeners[0].Pending == 5, "five events are queued");
-        manager.RemoveListener(id);
-        gate.Set();
+            await Eventually.Until(() => manager.GetMetrics().Listeners[0].Pending == 5, "five events are queued");
+            manager.RemoveListener(id);
+        }
+        finally
+        {
+            gate.Set();
+        }
 
         await Eventually.Until(() => Warnings(logger, ListenerDroppedEvent).Length == 1, "the drop was logged");
         Assert.That(Warnings(logger, ListenerDroppedEvent), Is.EqualTo(new[] { "dropped 5 events, 5 in all" }));
@@ -127,11 +126,11 @@ public class DropReportingTests
 
     private static TimeSpan DropReporterInterval => TimeSpan.FromSeconds(1);
 
-    /// <summary>Adds a listener whose handler holds the first event until <paramref name="gate"/> is set, and publishes that event.</summary>
-    private static async Task HoldFirstEventAsync(WebSocketEventManager manager, ManualResetEventSlim gate, ListenerOptions options)
+    /// <summary>Adds a listener whose handler holds the first event until <paramref name="gate"/> is set, publishes that event and returns the listener's id.</summary>
+    private static async Task<long> HoldFirstEventAsync(WebSocketEventManager manager, ManualResetEventSlim gate, ListenerOptions options)
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        manager.AddListener(
+        var id = manager.AddListener(
             _ =>
             {
                 entered.TrySetResult();
@@ -140,6 +139,7 @@ public class DropReportingTests
             options);
         manager.Publish(Events.Custom());
         await Eventually.Within(entered.Task, "the handler holds the first event");
+        return id;
     }
 
     private static string[] Warnings(CapturingLogger<WebSocketEventManager> logger, int eventId) =>

@@ -70,7 +70,7 @@ public sealed class DashboardTests
         Assert.Multiple(() =>
         {
             Assert.That(Attribute("#connection-status", "data-status"), Is.EqualTo("connected"));
-            Assert.That(Attributes("#feed li.message", "data-sentiment"), Has.All.AnyOf("positive", "neutral", "negative"));
+            Assert.That(Attributes("#feed li.message", "data-sentiment"), Is.Not.Empty.And.All.AnyOf("positive", "neutral", "negative"));
             Assert.That(_browser.FindElement(By.CssSelector("#memory-chart polyline")).GetAttribute("points"), Is.Not.Empty);
         });
         if (Environment.GetEnvironmentVariable("EVENTMANAGER_SCREENSHOT") is { Length: > 0 } path)

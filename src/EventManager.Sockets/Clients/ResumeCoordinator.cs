@@ -340,8 +340,15 @@ internal sealed class ResumeCoordinator : IDisposable
     {
         if (Interlocked.Exchange(ref _overflowSignalled, 1) == 0)
         {
-            ThreadPool.QueueUserWorkItem(static overflow => overflow(), _onOverflow, preferLocal: false);
+            ThreadPool.QueueUserWorkItem(static self => self.CloseForOverflow(), this, preferLocal: false);
         }
+    }
+
+    // Logged as a send timeout is: an operator should see a client cut off for falling behind, not only its close code.
+    private void CloseForOverflow()
+    {
+        Log.ClientViolation(_connection.Broadcaster.Logger, _connection.Id, EventSocketCloseCodes.SlowConsumer, "send queue overflow");
+        _onOverflow();
     }
 
     private sealed record ResumeRequest(string LastEventId, string? Epoch);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Threading.Channels;
 using StackExchange.Redis;
 
 namespace EventManager.Soak;
@@ -18,6 +19,10 @@ internal sealed class AcknowledgedEvents(string configuration, string channel, i
     private readonly RedisKey _stream = "{" + channel + "}:history";
     private readonly CancellationTokenSource _stop = new();
 
+    // Set by every message on the channel: the publish script appended to the stream. One slot, so a burst of messages is
+    // one wake-up; the reader also reads when none came for a while, e.g. while its subscription is renewed after a kill.
+    private readonly Channel<bool> _appended = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
     // Per publisher, by event number: when Redis appended it, in Unix milliseconds on Redis's clock (the stream entry's
     // id), or 0 for a number not (yet) seen. Only the reading loop writes; read after it has stopped.
     private readonly List<long>[] _appendedAt = [.. Enumerable.Range(0, publishers).Select(_ => new List<long>())];
@@ -33,6 +38,7 @@ internal sealed class AcknowledgedEvents(string configuration, string channel, i
     public async Task StartAsync()
     {
         var redis = await ConnectionMultiplexer.ConnectAsync(configuration + ",abortConnect=false");
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, _) => _appended.Writer.TryWrite(true));
         _reading = Task.Run(() => ReadAsync(redis));
     }
 
@@ -56,7 +62,7 @@ internal sealed class AcknowledgedEvents(string configuration, string channel, i
 
     private async Task ReadAsync(ConnectionMultiplexer redis)
     {
-        await using var _ = redis;
+        await using var owned = redis;
         var after = "0-0";
         while (!_stop.IsCancellationRequested)
         {
@@ -64,7 +70,7 @@ internal sealed class AcknowledgedEvents(string configuration, string channel, i
             try
             {
                 // Exclusive start: the entries after the last one read. The stream is trimmed to the history's length,
-                // tens of seconds of publishing, so reading ten times a second never falls behind the trim.
+                // tens of seconds of publishing, so reading at least once a second never falls behind the trim.
                 entries = await redis.GetDatabase().StreamRangeAsync(_stream, minId: "(" + after, count: ReadCount);
             }
             catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
@@ -80,15 +86,18 @@ internal sealed class AcknowledgedEvents(string configuration, string channel, i
                 Record(document.RootElement, long.Parse(after.AsSpan(0, after.IndexOf('-')), CultureInfo.InvariantCulture));
             }
 
-            // Polls: StackExchange.Redis has no blocking XREAD, which would hold its one shared connection.
+            // StackExchange.Redis has no blocking XREAD (it would hold its one shared connection): wait for a message on the
+            // channel instead, at most a second.
             if (entries.Length < ReadCount)
             {
                 try
                 {
-                    await Task.Delay(100, _stop.Token);
+                    await _appended.Reader.WaitToReadAsync(_stop.Token).AsTask().WaitAsync(TimeSpan.FromSeconds(1), _stop.Token);
+                    _appended.Reader.TryRead(out _);
                 }
-                catch (OperationCanceledException)
+                catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
                 {
+                    // Stopping, or a quiet second: read anyway.
                 }
             }
         }

@@ -118,7 +118,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         WebSocketClient client;
         try
         {
-            client = new WebSocketClient(this, socket, options, session, _logger);
+            client = new WebSocketClient(this, socket, options, session);
         }
         catch
         {

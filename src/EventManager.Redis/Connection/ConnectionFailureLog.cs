@@ -42,7 +42,7 @@ internal sealed partial class ConnectionFailureLog(Action<string> onFailure) : I
     }
 
     /// <summary>"127.0.0.1:6379 UnableToConnect: Connection refused", from the exception rather than its long status message.</summary>
-    internal static string Describe(RedisConnectionException failure)
+    private static string Describe(RedisConnectionException failure)
     {
         var endpoint = EndpointInMessage().Match(failure.Message) is { Success: true } match ? match.Groups["endpoint"].Value + " " : "";
         var reason = failure.InnerException;

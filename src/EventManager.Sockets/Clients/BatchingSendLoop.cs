@@ -124,14 +124,14 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
         var length = _options.BatchWindow > TimeSpan.Zero
             ? await sender.SendAsync(static (buffer, state) => Frames.Batch(buffer, state.batch, state.now), (batch, now: _time.GetUtcNow())).ConfigureAwait(false)
             : await sender.SendAsync(static (buffer, evt) => Frames.Event(buffer, evt), batch[0]).ConfigureAwait(false);
-        if (length < 0)
-        {
-            return false;
-        }
-
         if (duplicated)
         {
             batch.RemoveAt(batch.Count - 1);
+        }
+
+        if (length < 0)
+        {
+            return false;
         }
 
         resume.RecordSent(batch);

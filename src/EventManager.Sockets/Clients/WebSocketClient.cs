@@ -18,10 +18,10 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
     private readonly ResumeCoordinator _resume;
     private readonly FrameRateLimiter _rateLimiter;
 
-    public WebSocketClient(WebSocketBroadcaster broadcaster, WebSocket socket, ClientConnectionOptions options, SessionStats? session, ILogger logger)
+    public WebSocketClient(WebSocketBroadcaster broadcaster, WebSocket socket, ClientConnectionOptions options, SessionStats? session)
     {
         _socket = socket;
-        _logger = logger;
+        _logger = broadcaster.Logger;
         Connection = new ClientConnection(broadcaster, options, session);
         _sender = new WebSocketSender(socket, broadcaster.Options, Connection.Time, ReportSendTimeout, _lifetime.Token);
         _rateLimiter = new FrameRateLimiter(broadcaster.Options.MaxFramesPerSecond, Connection.Time);

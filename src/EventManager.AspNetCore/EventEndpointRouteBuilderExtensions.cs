@@ -135,7 +135,7 @@ public static class EventEndpointRouteBuilderExtensions
             return null;
         }
 
-        if (!broadcaster.CanAccept(clientOptions.SessionId))
+        if (!broadcaster.AdmitOrRefuse(clientOptions.SessionId))
         {
             await Problem(context, StatusCodes.Status503ServiceUnavailable, "try_again_later", "The server has its maximum number of clients.").ConfigureAwait(false);
             return null;

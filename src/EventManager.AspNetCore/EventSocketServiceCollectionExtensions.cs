@@ -1,6 +1,8 @@
 using EventManager;
 using EventManager.AspNetCore;
+using EventManager.Health;
 using EventManager.Sockets;
+using EventManager.Sockets.Health;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,6 +39,9 @@ public static class EventSocketServiceCollectionExtensions
             broadcaster.SharedHistory ??= provider.GetService<ISharedEventHistory>();
             return new WebSocketBroadcaster(provider.GetRequiredService<WebSocketEventManager>(), broadcaster, provider.GetService<ILogger<WebSocketBroadcaster>>());
         });
+        HealthCheckParts.Register(services, BroadcasterHealthCheck.Name, provider => new BroadcasterHealthCheck(
+            provider.GetRequiredService<WebSocketBroadcaster>(),
+            provider.GetRequiredService<IOptions<EventManagerHealthCheckOptions>>().Value));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BroadcasterHostedService>());
         services.TryAddSingleton(provider => new MissingWebSocketMiddleware(provider.GetService<ILoggerFactory>()));
         return builder;

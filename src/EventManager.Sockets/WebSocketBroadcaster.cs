@@ -85,6 +85,28 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
     }
 
     /// <summary>
+    /// <see cref="CanAccept"/> for an endpoint that answers a refusal itself (HTTP 503 before upgrading): a refusal is counted
+    /// in <see cref="BroadcasterMetrics.ClientsRefused"/> and logged, as one made after upgrading is.
+    /// </summary>
+    internal bool AdmitOrRefuse(string? sessionId)
+    {
+        string? refusal;
+        lock (_gate)
+        {
+            refusal = RoomFor(sessionId);
+        }
+
+        if (refusal is null)
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _refused);
+        Log.ClientRefused(_logger, sessionId, refusal);
+        return false;
+    }
+
+    /// <summary>
     /// Runs the protocol on an open WebSocket until the client leaves, is disconnected, or the broadcaster is disposed. Sends
     /// <c>connected</c> first. A client over the limits is closed at once with <see cref="EventSocketCloseCodes.TryAgainLater"/>.
     /// The socket is closed (or aborted) when this completes; it never throws for anything the client does.
@@ -253,6 +275,18 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         }
 
         await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether disposal has begun.</summary>
+    internal bool IsDisposed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disposed;
+            }
+        }
     }
 
     internal void CountSent(long events, long bytes)

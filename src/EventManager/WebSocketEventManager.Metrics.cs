@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace EventManager;
 
 /// <summary>The manager's figures: running totals and a snapshot per listener.</summary>
@@ -43,5 +45,22 @@ public sealed partial class WebSocketEventManager
                 _ingress.Reader.Count,
                 listeners);
         }
+    }
+
+    /// <summary>The queue holding the largest share of its capacity now: the ingress, or a listener's by name or id.</summary>
+    /// <returns>The queue's name, how many events it holds and how many it can hold.</returns>
+    internal (string Queue, int Depth, int Capacity) FullestQueue()
+    {
+        var fullest = ("ingress", _ingress.Reader.Count, _ingressCapacity);
+        foreach (var listener in Volatile.Read(ref _listeners))
+        {
+            var pending = listener.Pending;
+            if ((long)pending * fullest.Item3 > (long)fullest.Item2 * listener.Capacity)
+            {
+                fullest = ("listener " + (listener.Name ?? listener.Id.ToString(CultureInfo.InvariantCulture)), pending, listener.Capacity);
+            }
+        }
+
+        return fullest;
     }
 }

@@ -36,6 +36,7 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
     private readonly EventHistory? _history;
     private readonly DateTimeOffset _startedAt;
     private readonly DropReporter _ingressDrops;
+    private readonly int _ingressCapacity;
     private Listener[] _listeners = [];
     private long _nextListenerId;
     private long _retiredDelivered;
@@ -64,6 +65,7 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         _shutdownTimeout = options.ShutdownTimeout;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         var (ingressCapacity, ingressPolicy) = (options.IngressCapacity, options.IngressOverflowPolicy);
+        _ingressCapacity = ingressCapacity;
         _ingressDrops = new DropReporter(TimeProvider, (dropped, total) => Log.IngressDropped(_logger, InstanceId, dropped, total, ingressCapacity, ingressPolicy));
         _ingress = Channel.CreateBounded<WebSocketEvent>(
             new BoundedChannelOptions(options.IngressCapacity)
@@ -356,6 +358,9 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
                 nameof(evt));
         }
     }
+
+    /// <summary>Whether disposal has begun.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposeState) != 0;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposeState) != 0, this);
 }

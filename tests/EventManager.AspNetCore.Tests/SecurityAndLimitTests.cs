@@ -82,6 +82,8 @@ public sealed class SecurityAndLimitTests
         await using var third = await SseClient.ConnectAsync(server.HttpUri("/events"));
         Assert.That(third.Response!.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(server.Broadcaster.GetMetrics().ConnectedClients, Is.EqualTo(2));
+        Assert.That(server.Broadcaster.GetMetrics().ClientsRefused, Is.EqualTo(2), "each 503 counts as a refusal");
+        Assert.That(server.Logs.Count(l => l.Message.StartsWith("Refused a socket client", StringComparison.Ordinal)), Is.EqualTo(2), "and is logged");
     }
 
     [Test]

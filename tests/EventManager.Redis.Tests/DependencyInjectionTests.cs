@@ -1,5 +1,6 @@
 using EventManager.Redis.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -30,6 +31,30 @@ public sealed class DependencyInjectionTests
             Assert.That(evt.EventId, Is.EqualTo("from-cli"));
             Assert.That(manager.InstanceId, Is.EqualTo("service-1"), "one instance id, the manager's");
             Assert.That(mirror.Health, Is.EqualTo(RedisMirrorHealth.Stopped));
+        });
+    }
+
+    [Test]
+    public async Task AddEventManagerHealthChecks_WithAMirrorInAWorkerHost_ChecksTheManagerAndTheMirror()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddHealthChecks().AddEventManager(tags: ["ready"]);
+        builder.Services.AddWebSocketEventManager().AddRedisMirror(o => (o.Configuration, o.Channel) = (server.Configuration, "di-health"));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var mirror = host.Services.GetRequiredService<RedisEventMirror>();
+        await Eventually.Until(() => mirror.Health == RedisMirrorHealth.Connected, "the mirror connects");
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        await host.StopAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Entries.Keys, Is.EquivalentTo(new[] { "eventmanager", "eventmanager.redis" }));
+            Assert.That(report.Entries["eventmanager.redis"].Status, Is.EqualTo(HealthStatus.Healthy));
+            Assert.That(report.Entries["eventmanager.redis"].Tags, Is.EquivalentTo(new[] { "ready" }));
+            Assert.That(report.Entries["eventmanager.redis"].Data["channel"], Is.EqualTo("di-health"));
         });
     }
 

@@ -1,7 +1,9 @@
 using System.Diagnostics.Metrics;
 using EventManager;
 using EventManager.Redis;
+using EventManager.Health;
 using EventManager.Redis.DependencyInjection;
+using EventManager.Redis.Health;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,6 +34,10 @@ public static class RedisMirrorBuilderExtensions
             provider.GetRequiredService<IOptions<RedisMirrorOptions>>().Value,
             provider.GetService<ILogger<RedisEventMirror>>(),
             provider.GetService<IMeterFactory>()));
+        HealthCheckParts.Register(services, RedisMirrorHealthCheck.Name, provider => new RedisMirrorHealthCheck(
+            provider.GetRequiredService<RedisEventMirror>(),
+            provider.GetRequiredService<WebSocketEventManager>().TimeProvider,
+            provider.GetRequiredService<IOptions<EventManagerHealthCheckOptions>>().Value));
         services.TryAddSingleton<ISharedEventHistory>(provider => provider.GetRequiredService<RedisEventMirror>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisMirrorHostedService>());
         return builder;

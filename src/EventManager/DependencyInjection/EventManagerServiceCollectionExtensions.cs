@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using EventManager;
+using EventManager.Health;
 using EventManager.Status;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -35,6 +36,9 @@ public static class EventManagerServiceCollectionExtensions
             provider.GetRequiredService<IOptions<EventManagerOptions>>().Value,
             provider.GetService<ILogger<WebSocketEventManager>>(),
             provider.GetService<IMeterFactory>()));
+        HealthCheckParts.Register(services, EventManagerHealthCheck.Name, provider => new EventManagerHealthCheck(
+            provider.GetRequiredService<WebSocketEventManager>(),
+            provider.GetRequiredService<IOptions<EventManagerHealthCheckOptions>>().Value));
         return new EventManagerBuilder(services);
     }
 

@@ -46,7 +46,7 @@ internal sealed class Listener
         _pullEnded = syncHandler is null && asyncHandler is null
             ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
             : null;
-        var capacity = options.Capacity;
+        var capacity = Capacity = options.Capacity;
         _drops = new DropReporter(time, (dropped, total) => Log.ListenerDropped(_logger, Id, Name, dropped, total, capacity, _policy));
         _queue = Channel.CreateBounded<WebSocketEvent>(
             new BoundedChannelOptions(options.Capacity)
@@ -119,6 +119,9 @@ internal sealed class Listener
         Interlocked.Exchange(ref _loop.State, Removed);
         _queue.Writer.TryComplete();
     }
+
+    /// <summary>How many events the queue can hold.</summary>
+    public int Capacity { get; }
 
     /// <summary>No more events will come; the loop ends once the queue is drained.</summary>
     public void Complete() => _queue.Writer.TryComplete();

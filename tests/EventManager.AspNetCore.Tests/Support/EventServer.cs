@@ -6,10 +6,13 @@ using EventManager.AspNetCore;
 using EventManager.Sockets;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +20,7 @@ namespace EventManager.AspNetCore.Tests.Support;
 
 /// <summary>
 /// A real Kestrel server on 127.0.0.1 with the library's endpoints: /ws/events[/{sessionId}], /events[/{sessionId}],
-/// /secure/ws (role "admin"), /eventmanager.js. Requests authenticate with "Authorization: Test user:role".
+/// /secure/ws (role "admin"), /eventmanager.js, and /health (the health checks as JSON). Requests authenticate with "Authorization: Test user:role".
 /// </summary>
 internal sealed class EventServer : IAsyncDisposable
 {
@@ -60,6 +63,7 @@ internal sealed class EventServer : IAsyncDisposable
             events.AddRedisMirror(redis);
         }
 
+        builder.Services.AddHealthChecks().AddEventManager();
         builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>("Test", null);
         builder.Services.AddAuthorization(o => o.AddPolicy("admin", p => p.RequireRole("admin")));
         var app = builder.Build();
@@ -72,6 +76,7 @@ internal sealed class EventServer : IAsyncDisposable
         app.MapEventStream("/events");
         app.MapEventStream("/events/{sessionId}");
         app.MapEventManagerClient();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthReportAsync });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new EventServer(app, new Uri(address), logs);
@@ -90,6 +95,17 @@ internal sealed class EventServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    /// <summary>The report as JSON: the overall status, and each check's status, description and data.</summary>
+    private static Task WriteHealthReportAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
+        });
     }
 
     /// <summary>"Authorization: Test name:role1,role2" signs in as name with those roles; no header is anonymous.</summary>

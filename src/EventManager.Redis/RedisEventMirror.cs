@@ -58,6 +58,12 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
         _instruments = new RedisMirrorInstruments(this, meterFactory);
     }
 
+    /// <summary>
+    /// The name of the <see cref="System.Diagnostics.ActivitySource"/> that traces each batch sent to Redis and each event
+    /// received (<c>EventManager.Redis</c>); pass it to OpenTelemetry's <c>AddSource</c>.
+    /// </summary>
+    public const string ActivitySourceName = "EventManager.Redis";
+
     /// <summary>The id of the manager's instance, which marks its events in Redis.</summary>
     public string InstanceId => _manager.InstanceId;
 

@@ -35,6 +35,12 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
     private int _reserved;
     private bool _disposed;
 
+    /// <summary>
+    /// The name of the <see cref="System.Diagnostics.ActivitySource"/> that traces each frame of events sent to a WebSocket
+    /// client (<c>EventManager.Sockets</c>); pass it to OpenTelemetry's <c>AddSource</c>.
+    /// </summary>
+    public const string ActivitySourceName = "EventManager.Sockets";
+
     /// <summary>Creates a broadcaster for a manager.</summary>
     /// <param name="manager">The manager whose events are sent; disposing the broadcaster does not dispose it.</param>
     /// <param name="options">The settings; defaults when <see langword="null"/>.</param>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -84,6 +85,12 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
         _dispatcher = Task.Run(DispatchAsync);
     }
 
+    /// <summary>
+    /// The name of the <see cref="ActivitySource"/> that traces publishing and each handler call (<c>EventManager</c>); pass it
+    /// to OpenTelemetry's <c>AddSource</c>. While nothing listens to it, no activity is created.
+    /// </summary>
+    public const string ActivitySourceName = "EventManager";
+
     /// <summary>The id of this manager, stamped as <see cref="WebSocketEvent.OriginId"/> on the events published here.</summary>
     public string InstanceId { get; }
 
@@ -123,12 +130,14 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
     public bool TryPublish(WebSocketEvent evt)
     {
         Claim(evt);
+        using var activity = EventTracing.StartPublish(evt);
         if (_ingress.Writer.TryWrite(evt))
         {
             Interlocked.Increment(ref _published.Value);
             return true;
         }
 
+        activity?.SetStatus(ActivityStatusCode.Error, "The ingress queue is full.");
         evt.ReleaseClaim();
         ThrowIfDisposed();
         Interlocked.Increment(ref _rejected);
@@ -145,10 +154,15 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
     public ValueTask PublishAsync(WebSocketEvent evt, CancellationToken cancellationToken = default)
     {
         Claim(evt);
-        if (_ingress.Writer.TryWrite(evt))
+
+        // The span ends here, before any wait for room: Activity.Current must not outlive this call in the caller's context.
+        using (EventTracing.StartPublish(evt))
         {
-            Interlocked.Increment(ref _published.Value);
-            return default;
+            if (_ingress.Writer.TryWrite(evt))
+            {
+                Interlocked.Increment(ref _published.Value);
+                return default;
+            }
         }
 
         return PublishSlowAsync(evt, cancellationToken);

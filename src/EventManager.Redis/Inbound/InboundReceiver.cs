@@ -20,6 +20,7 @@ internal sealed class InboundReceiver
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly RedisChannel _channel;
+    private readonly string _channelName;
     private readonly string _instanceId;
     private readonly byte[] _instanceIdUtf8;
     private readonly int _maxMessageBytes;
@@ -38,6 +39,7 @@ internal sealed class InboundReceiver
         _logger = logger;
         _time = manager.TimeProvider;
         _channel = channel;
+        _channelName = channel.ToString();
         _instanceId = manager.InstanceId;
         _instanceIdUtf8 = System.Text.Encoding.UTF8.GetBytes(manager.InstanceId);
         _maxMessageBytes = options.MaxMessageBytes;
@@ -150,7 +152,12 @@ internal sealed class InboundReceiver
             return;
         }
 
-        await _manager.PublishAsync(evt, abort).ConfigureAwait(false);
+        // The local publish span, and through the event the handlers', join the sender's trace under this one.
+        using (MirrorTracing.StartReceive(_channelName, evt))
+        {
+            await _manager.PublishAsync(evt, abort).ConfigureAwait(false);
+        }
+
         Interlocked.Increment(ref _counters.MirroredIn);
     }
 

@@ -13,6 +13,7 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
 {
     private readonly Task<long>[] _writes = new Task<long>[options.MaxBatchSize];
     private readonly TimeSpan _retryInterval = options.RetryInterval;
+    private readonly string _channel = options.Channel;
     private readonly TimeSpan _reconnectGracePeriod = options.ReconnectGracePeriod;
 
     // Subscribers that received the last write on the shared channel, us included; -1 before the first.
@@ -28,6 +29,7 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
     /// </summary>
     public async Task SendAsync(WebSocketEvent[] batch, int count, CancellationToken abort)
     {
+        using var activity = MirrorTracing.StartSend(_channel, batch, count);
         var writes = _writes;
         var sent = 0;
         var failures = 0;

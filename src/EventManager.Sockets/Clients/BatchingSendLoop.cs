@@ -97,6 +97,7 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> SendAsync(List<WebSocketEvent> batch)
     {
+        using var activity = SocketTracing.StartBatch(connection, batch);
         var missed = resume.TakeNewDrops(out var total);
         if (resume.ClosesOnOverflow(missed))
         {

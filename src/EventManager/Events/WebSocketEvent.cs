@@ -26,6 +26,8 @@ public abstract record WebSocketEvent
     private string? _sessionId;
     private string? _targetUserId;
     private string? _originId;
+    private string? _traceParent;
+    private string? _traceState;
     private long _sequence;
     private int _claim;
     private int _stamped;
@@ -113,6 +115,18 @@ public abstract record WebSocketEvent
         get => Volatile.Read(ref _originId);
         init => _originId = string.IsNullOrEmpty(value) ? null : value;
     }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the span that published the event, so handlers here and on other instances join the
+    /// publisher's trace; <see langword="null"/> when no listener traced the <c>EventManager</c> activity source at publish
+    /// time. Set by the manager when it publishes an event that has none; kept when the event crosses to other instances.
+    /// Written as <c>traceparent</c>, and only when set; a value that is not a valid traceparent is read as none. Not part of
+    /// equality, and not copied by a <c>with</c> expression.
+    /// </summary>
+    public string? TraceParent => Volatile.Read(ref _traceParent);
+
+    /// <summary>The W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>, if any. Written as <c>tracestate</c>.</summary>
+    public string? TraceState => Volatile.Read(ref _traceState);
 
     /// <summary>Serialises the event to its JSON form.</summary>
     /// <returns>The JSON text.</returns>
@@ -244,6 +258,13 @@ public abstract record WebSocketEvent
         _originId ??= instanceId;
         Volatile.Write(ref _sequence, sequence);
         return true;
+    }
+
+    /// <summary>Gives an event being published the context of its publish span; before it is stamped, so before its JSON is cached.</summary>
+    internal void SetTraceContext(string? traceParent, string? traceState)
+    {
+        _traceState = traceState;
+        Volatile.Write(ref _traceParent, traceParent);
     }
 
     /// <summary>Sets the timestamp of an event that a manager has just created for a <c>Broadcast</c> call, from its clock.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using EventManager.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -249,6 +250,7 @@ internal sealed class Listener
 
     private void Invoke(Action<WebSocketEvent> handler, WebSocketEvent evt)
     {
+        using var activity = EventTracing.StartProcess(evt, Id, Name);
         try
         {
             handler(evt);
@@ -256,12 +258,14 @@ internal sealed class Listener
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().FullName);
             Failed(ex, evt);
         }
     }
 
     private async ValueTask InvokeAsync(Func<WebSocketEvent, CancellationToken, ValueTask> handler, WebSocketEvent evt, CancellationToken abort)
     {
+        using var activity = EventTracing.StartProcess(evt, Id, Name);
         try
         {
             await handler(evt, abort).ConfigureAwait(false);
@@ -270,10 +274,12 @@ internal sealed class Listener
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             // Shutdown cancelled the handler: not a failure of it; the loop counts the event as dropped.
+            activity?.SetStatus(ActivityStatusCode.Error, "Cancelled by shutdown.");
             throw;
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().FullName);
             Failed(ex, evt);
         }
     }

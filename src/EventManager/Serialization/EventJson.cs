@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
@@ -13,6 +14,8 @@ internal static class EventJson
     public const string OriginId = "origin_id";
     public const string SessionId = "session_id";
     public const string TargetUserId = "target_user_id";
+    public const string TraceParent = "traceparent";
+    public const string TraceState = "tracestate";
     public const string Data = "data";
 
     public static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
@@ -43,6 +46,15 @@ internal static class EventJson
         if (evt.TargetUserId is { } user)
         {
             writer.WriteString(TargetUserId, user);
+        }
+
+        if (evt.TraceParent is { } traceParent)
+        {
+            writer.WriteString(TraceParent, traceParent);
+            if (evt.TraceState is { } traceState)
+            {
+                writer.WriteString(TraceState, traceState);
+            }
         }
     }
 
@@ -111,7 +123,20 @@ internal static class EventJson
             OptionalString(root, TargetUserId, TargetUserId),
             OptionalString(root, OriginId, OriginId),
             sequence);
+        ApplyTraceContext(root, evt);
         return evt;
+    }
+
+    /// <summary>As W3C Trace Context asks, a traceparent that does not parse is ignored rather than failing the event.</summary>
+    private static void ApplyTraceContext(JsonElement root, WebSocketEvent evt)
+    {
+        if (root.TryGetProperty(TraceParent, out var parent) && parent.ValueKind == JsonValueKind.String
+            && parent.GetString() is { } traceParent
+            && ActivityContext.TryParse(traceParent, null, out _))
+        {
+            var traceState = root.TryGetProperty(TraceState, out var state) && state.ValueKind == JsonValueKind.String ? state.GetString() : null;
+            evt.SetTraceContext(traceParent, string.IsNullOrEmpty(traceState) ? null : traceState);
+        }
     }
 
     private static DateTimeOffset ReadTimestamp(JsonElement element)

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using EventManager.Diagnostics;
+
+namespace EventManager.Redis.Diagnostics;
+
+/// <summary>
+/// The <c>EventManager.Redis</c> activity source: a Producer span per batch written to Redis, linked to each event's publish
+/// span, and a Consumer span per event received, a child of its publish span on the instance that sent it, around its
+/// publication here. Nothing is created while no listener samples the source.
+/// </summary>
+internal static class MirrorTracing
+{
+    public static readonly ActivitySource Source = new(RedisEventMirror.ActivitySourceName, typeof(RedisEventMirror).Assembly.GetName().Version?.ToString());
+
+    public static Activity? StartSend(string channel, WebSocketEvent[] batch, int count)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = Source.StartActivity(ActivityKind.Producer, default(ActivityContext), links: TraceContext.Links(batch, count), name: "send");
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.DisplayName = "send " + channel;
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag(TraceContext.System, "redis");
+            activity.SetTag(TraceContext.DestinationName, channel);
+            activity.SetTag(TraceContext.OperationType, "send");
+            activity.SetTag(TraceContext.OperationName, "publish");
+            activity.SetTag(TraceContext.BatchMessageCount, count);
+        }
+
+        return activity;
+    }
+
+    public static Activity? StartReceive(string channel, WebSocketEvent evt)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        TraceContext.TryGet(evt, out var parent);
+        var activity = Source.StartActivity("receive", ActivityKind.Consumer, parent);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.DisplayName = "receive " + channel;
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag(TraceContext.System, "redis");
+            activity.SetTag(TraceContext.DestinationName, channel);
+            activity.SetTag(TraceContext.OperationType, "receive");
+            activity.SetTag(TraceContext.OperationName, "receive");
+            activity.SetTag(TraceContext.MessageId, evt.EventId);
+        }
+
+        return activity;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using EventManager.Diagnostics;
+
+namespace EventManager.Sockets;
+
+/// <summary>
+/// The <c>EventManager.Sockets</c> activity source: a Producer span per frame of events sent to a WebSocket client (a batch,
+/// or one event without batching), linked to each event's publish span. Nothing is created while no listener samples it.
+/// </summary>
+internal static class SocketTracing
+{
+    public static readonly ActivitySource Source = new(WebSocketBroadcaster.ActivitySourceName, typeof(WebSocketBroadcaster).Assembly.GetName().Version?.ToString());
+
+    public static Activity? StartBatch(ClientConnection connection, List<WebSocketEvent> batch)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = Source.StartActivity(ActivityKind.Producer, default(ActivityContext), links: TraceContext.Links(batch, batch.Count), name: "send");
+        if (activity is null)
+        {
+            return null;
+        }
+
+        var destination = connection.Options.SessionId ?? "global";
+        activity.DisplayName = "send " + destination;
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag(TraceContext.System, "eventmanager");
+            activity.SetTag(TraceContext.DestinationName, destination);
+            activity.SetTag(TraceContext.OperationType, "send");
+            activity.SetTag(TraceContext.OperationName, "send");
+            activity.SetTag(TraceContext.BatchMessageCount, batch.Count);
+            activity.SetTag(TraceContext.ClientId, connection.Id);
+        }
+
+        return activity;
+    }
+}

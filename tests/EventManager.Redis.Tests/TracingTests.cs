@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using EventManager.Redis.Tests.Support;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+
+namespace EventManager.Redis.Tests;
+
+/// <summary>
+/// Traces across a real redis-server: a handler on another instance runs in the publisher's trace, and the mirror's send and
+/// receive spans join it. Default options but the channel.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class TracingTests
+{
+    private static readonly ActivitySource Caller = new("EventManager.Redis.Tests.Caller");
+
+    [TearDown]
+    public void ReportLogsIfFailed() => MirroredInstance.ReportIfFailed();
+
+    [Test]
+    public async Task Publish_OnOneInstance_HandlerOnTheOtherRunsInThePublishersTrace()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(WebSocketEventManager.ActivitySourceName, RedisEventMirror.ActivitySourceName, Caller.Name)
+            .SetSampler(new AlwaysOnSampler())
+            .AddInMemoryExporter(spans)
+            .Build();
+        await using var server = await RedisServer.StartAsync();
+        var channel = "tracing:" + Guid.NewGuid().ToString("N");
+        await using var a = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel);
+        await using var b = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel);
+        var handled = new TaskCompletionSource<ActivityTraceId>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Manager.AddListener(e =>
+        {
+            if (e.EventType == "traced")
+            {
+                handled.TrySetResult(Activity.Current?.TraceId ?? default);
+            }
+        });
+
+        var evt = new CustomEvent("traced");
+        ActivityTraceId callerTrace;
+        using (var caller = Caller.StartActivity("request"))
+        {
+            callerTrace = caller!.TraceId;
+            a.Manager.Publish(evt);
+        }
+
+        var handlerTrace = await Eventually.Within(handled.Task, "the handler on the other instance runs");
+        await Eventually.Until(() => Snapshot(spans).Any(s => s.DisplayName == "receive " + channel), "the receive span ends");
+        var all = Snapshot(spans);
+        var publish = all.First(s => s.DisplayName == "publish traced" && s.GetTagItem("messaging.message.id") as string == evt.EventId);
+        var send = all.Single(s => s.DisplayName == "send " + channel && s.Links.Any(l => l.Context.SpanId == publish.SpanId));
+        var receive = all.Single(s => s.DisplayName == "receive " + channel && s.GetTagItem("messaging.message.id") as string == evt.EventId);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(handlerTrace, Is.EqualTo(callerTrace), "the handler on the other instance is in the publisher's trace");
+            Assert.That(send.Kind, Is.EqualTo(ActivityKind.Producer));
+            Assert.That(send.GetTagItem("messaging.system"), Is.EqualTo("redis"));
+            Assert.That(send.GetTagItem("messaging.batch.message_count"), Is.GreaterThanOrEqualTo(1));
+            Assert.That(receive.Kind, Is.EqualTo(ActivityKind.Consumer));
+            Assert.That(receive.TraceId, Is.EqualTo(callerTrace));
+            Assert.That(receive.ParentSpanId, Is.EqualTo(publish.SpanId), "received as a child of the sender's publish span");
+            Assert.That(b.Received.Single(e => e.EventId == evt.EventId).TraceParent, Is.EqualTo(publish.Id), "the context crossed in the event");
+        });
+    }
+
+    private static Activity[] Snapshot(List<Activity> spans)
+    {
+        lock (spans)
+        {
+            return [.. spans];
+        }
+    }
+}

@@ -8,7 +8,7 @@ public static class PsycheApp
 {
     /// <summary>
     /// Creates the app from command-line arguments: <c>--agents</c>, <c>--rate</c>, <c>--seed</c>, <c>--redis &lt;configuration&gt;</c>,
-    /// and ASP.NET Core's own such as <c>--urls</c>.
+    /// <c>--follow &lt;another instance's stream&gt;</c>, and ASP.NET Core's own such as <c>--urls</c>.
     /// </summary>
     /// <param name="args">The arguments.</param>
     /// <param name="configure">Further set-up, for tests.</param>
@@ -22,6 +22,7 @@ public static class PsycheApp
             ["--rate"] = "Simulation:Rate",
             ["--seed"] = "Simulation:Seed",
             ["--redis"] = "Redis",
+            ["--follow"] = "Follow",
         });
         builder.Services.AddOptions<SimulationOptions>().Bind(builder.Configuration.GetSection("Simulation")).Validate(o =>
         {
@@ -47,7 +48,16 @@ public static class PsycheApp
             });
         }
 
-        builder.Services.AddHostedService<Simulation>();
+        // --follow <ws or http url of another instance's stream>: show that instance's conversation instead of simulating one.
+        if (builder.Configuration["Follow"] is { Length: > 0 })
+        {
+            builder.Services.AddHostedService<Follower>();
+        }
+        else
+        {
+            builder.Services.AddHostedService<Simulation>();
+        }
+
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -64,6 +74,7 @@ public static class PsycheApp
             rate = options.Value.Rate,
             seed = options.Value.Seed,
             redis = !string.IsNullOrEmpty(app.Configuration["Redis"]),
+            follows = app.Configuration["Follow"],
         }));
         return app;
     }

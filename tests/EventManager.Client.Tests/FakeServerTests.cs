@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using EventManager.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EventManager.Client.Tests;
+
+/// <summary>
+/// The client against a fake server on real Kestrel that sends scripted frames: what a broken or newer server might send.
+/// The client skips and reports what it cannot read, and keeps the connection.
+/// </summary>
+[TestFixture]
+public sealed class FakeServerTests
+{
+    [Test]
+    public async Task ReadEventsAsync_MalformedFrames_AreSkippedAndReportedAndTheStreamGoesOn()
+    {
+        await using var fake = await FakeServer.StartAsync(
+            """{"type":"connected","payload":{"epoch":"e1","last_event_id":"start"}}""",
+            "not json at all",
+            """["an","array"]""",
+            """{"type":"event","event_type":"agent_message","event_id":"bad","data":{"agent_id":"a"}}""",
+            """{"type":"batch","count":2,"events":[{"event_type":"x","event_id":"1","data":{}},{"event_type":"","event_id":"2"},{"event_type":"y","event_id":"3","data":{}}]}""",
+            """{"type":"some_future_frame","payload":{}}""",
+            """{"type":"event","event_type":"z","event_id":"4","data":{"k":1}}""");
+        var errors = new ConcurrentQueue<Exception>();
+        await using var client = new EventManagerClient(fake.Uri, new EventManagerClientOptions { OnError = errors.Enqueue });
+
+        var received = await Eventually.Within(ClientTests.Collect(client, 3), "the readable events arrive");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(received.Select(e => e.EventId), Is.EqualTo(new[] { "1", "3", "4" }));
+            Assert.That(errors.Select(e => e.GetType()), Is.All.EqualTo(typeof(EventFormatException)));
+            Assert.That(errors.OfType<EventFormatException>().Select(e => e.Field), Is.EqualTo(new[] { "$", "type", "data.agent_type", "event_type" }), "each skipped frame or event names its field");
+            Assert.That(client.Epoch, Is.EqualTo("e1"));
+            Assert.That(client.Reconnects, Is.Zero, "the connection was kept");
+        });
+    }
+
+    [Test]
+    public async Task ReadEventsAsync_GapFrame_IsReported()
+    {
+        await using var fake = await FakeServer.StartAsync(
+            """{"type":"connected","payload":{"epoch":"e1"}}""",
+            """{"type":"gap","payload":{"missed":120,"total_missed":480}}""",
+            """{"type":"event","event_type":"after.gap","event_id":"5","data":{}}""");
+        var gaps = new ConcurrentQueue<EventGap>();
+        await using var client = new EventManagerClient(fake.Uri, new EventManagerClientOptions { OnGap = gaps.Enqueue });
+
+        await Eventually.Within(ClientTests.Collect(client, 1), "the event after the gap arrives");
+
+        Assert.That(gaps, Is.EqualTo(new[] { new EventGap(120, 480) }));
+    }
+
+    [Test]
+    public async Task ReadEventsAsync_FrameOverTheLimit_IsSkippedAndReported()
+    {
+        await using var fake = await FakeServer.StartAsync(
+            """{"type":"connected","payload":{}}""",
+            """{"type":"event","event_type":"big","event_id":"6","data":{"s":""" + "\"" + new string('x', 4_000) + "\"}}",
+            """{"type":"event","event_type":"small","event_id":"7","data":{}}""");
+        var errors = new ConcurrentQueue<Exception>();
+        await using var client = new EventManagerClient(fake.Uri, new EventManagerClientOptions { MaxFrameBytes = 1024, OnError = errors.Enqueue });
+
+        var received = await Eventually.Within(ClientTests.Collect(client, 1), "the small event arrives");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(received.Single().EventId, Is.EqualTo("7"));
+            Assert.That(errors.Single().Message, Does.Contain("MaxFrameBytes"));
+        });
+    }
+
+    /// <summary>A Kestrel server on 127.0.0.1 whose one WebSocket endpoint sends the given frames, then waits for the client to leave.</summary>
+    private sealed class FakeServer : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private FakeServer(WebApplication app, Uri uri)
+        {
+            _app = app;
+            Uri = uri;
+        }
+
+        public Uri Uri { get; }
+
+        public static async Task<FakeServer> StartAsync(params string[] frames)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            app.UseWebSockets();
+            app.Map("/fake", async (HttpContext context) =>
+            {
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                foreach (var frame in frames)
+                {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
+                }
+
+                var buffer = new byte[1024];
+                while ((await socket.ReceiveAsync(buffer, context.RequestAborted)).MessageType != WebSocketMessageType.Close)
+                {
+                }
+            });
+            await app.StartAsync();
+            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            return new FakeServer(app, new UriBuilder(address) { Scheme = "ws", Path = "/fake" }.Uri);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}

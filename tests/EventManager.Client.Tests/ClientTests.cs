@@ -134,6 +134,27 @@ public sealed class ClientTests
         Assert.That(await Eventually.Within(pending.AsTask(), "the first enumeration reads"), Is.True);
     }
 
+    [Test]
+    public async Task ReadEventsAsync_ServerTracedThePublish_EventCarriesTheTraceparent()
+    {
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == WebSocketEventManager.ActivitySourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using var server = await EventServer.StartAsync();
+        await using var client = new EventManagerClient(Endpoint(server, "/ws/events"));
+        var reading = Collect(client, 1);
+        await Eventually.Until(() => server.Broadcaster.GetMetrics().ConnectedClients == 1, "the client connects");
+
+        var published = new CustomEvent("traced");
+        server.Manager.Publish(published);
+
+        var received = (await Eventually.Within(reading, "the event arrives")).Single();
+        Assert.That(received.TraceParent, Is.EqualTo(published.TraceParent).And.Not.Null);
+    }
+
     [TestCase("ftp://host/events", "endpoint")]
     [TestCase("ws://host/ws/events", "BatchSize")]
     public void Constructor_InvalidArgument_NamesIt(string endpoint, string name)

@@ -2,7 +2,7 @@
 # Installs what the tests and benchmarks run against, when missing: Debian's redis-server (with redis-cli and
 # redis-benchmark; the Redis tests start private servers from it on free loopback ports, the system-wide one is stopped),
 # Node.js, the npm packages of the independent socket clients (ws, eventsource) from their committed lockfile, and
-# Debian's chromium and chromium-driver for the dashboard's browser test.
+# Debian's chromium and chromium-driver for the dashboard's browser test, and unzip for the package checks.
 set -euo pipefail
 
 install_packages() {
@@ -26,6 +26,11 @@ fi
 node_clients="$(cd "$(dirname "$0")" && pwd)/EventManager.AspNetCore.Tests/node"
 if [ ! -d "$node_clients/node_modules" ] || [ "$node_clients/package-lock.json" -nt "$node_clients/node_modules" ]; then
   (cd "$node_clients" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if ! command -v unzip >/dev/null 2>&1; then
+  echo "Installing unzip for the package checks (tests/check-packages.sh)..."
+  install_packages unzip
 fi
 
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then

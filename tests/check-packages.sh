@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 feed=$(mktemp -d)
 work=$(mktemp -d)
+trap 'rm -rf "$feed" "$work"' EXIT
 version="0.1.0-ci.$(date -u +%Y%m%d%H%M%S).$$"
 packages=(EventManager EventManager.Redis EventManager.Sockets EventManager.AspNetCore EventManager.Client)
 failures=0
@@ -27,19 +28,24 @@ for package in "${packages[@]}"; do
   snupkg="$feed/$package.$version.snupkg"
   [[ -f "$nupkg" ]] || { fail "$package: no .nupkg"; continue; }
   [[ -f "$snupkg" ]] || fail "$package: no .snupkg"
-  nuspec=$(unzip -p "$nupkg" "$package.nuspec")
+  nuspec=$(unzip -p "$nupkg" "$package.nuspec") || { fail "$package: no nuspec"; continue; }
+  # Listed once into a variable: 'unzip -l | grep -q' under pipefail fails when grep stops reading early.
+  listing=$(unzip -l "$nupkg")
   grep -q '<readme>README.md</readme>' <<<"$nuspec" || fail "$package: the nuspec names no README"
   readme=$(unzip -p "$nupkg" README.md 2>/dev/null) || { fail "$package: no README.md in the package"; readme=""; }
   grep -q "^# $package\$" <<<"$readme" || fail "$package: the README is not the package's own"
   if grep -Pq '\]\((?!https?://)' <<<"$readme"; then fail "$package: the README has a relative link"; fi
-  unzip -l "$nupkg" | grep -q "lib/net10.0/$package.xml" || fail "$package: no XML documentation"
+  grep -q "lib/net10.0/$package.xml" <<<"$listing" || fail "$package: no XML documentation"
   tags=$(grep -oP '(?<=<tags>)[^<]*' <<<"$nuspec" || true)
   [[ -n "$tags" ]] || fail "$package: no tags"
   [[ -z "${tags_seen[$tags]:-}" ]] || fail "$package: the same tags as ${tags_seen[$tags]}"
   tags_seen[$tags]=$package
   if [[ -f "$snupkg" ]]; then
-    unzip -p "$snupkg" "lib/net10.0/$package.pdb" >"$work/$package.pdb"
-    dotnet run tests/PackageConsumer/tools/check-pdb.cs -- "$work/$package.pdb" || fail "$package: symbols"
+    if unzip -p "$snupkg" "lib/net10.0/$package.pdb" >"$work/$package.pdb"; then
+      dotnet run tests/PackageConsumer/tools/check-pdb.cs -- "$work/$package.pdb" || fail "$package: symbols"
+    else
+      fail "$package: no PDB in the symbols package"
+    fi
   fi
 done
 

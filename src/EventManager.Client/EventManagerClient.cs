@@ -35,13 +35,16 @@ public sealed class EventManagerClient : IAsyncDisposable
     private readonly HttpClient? _ownHttpClient;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+    private readonly string? _filter;
     private Task? _run;
     private int _reading;
+    private int _disposed;
 
     // Written by the connection loop, read by anyone.
     private string? _lastEventId;
     private string? _epoch;
     private long _reconnects;
+    private long _received;
 
     /// <summary>Creates a client; nothing connects until <see cref="ReadEventsAsync"/> is enumerated.</summary>
     /// <param name="endpoint">The stream's address: <c>ws://host/ws/events</c>, <c>https://host/events/s-1</c>, ...</param>
@@ -57,6 +60,7 @@ public sealed class EventManagerClient : IAsyncDisposable
 
         _options = options ?? new EventManagerClientOptions();
         _options.Validate();
+        _filter = ClientQuery.Filter(_options);
         _endpoint = endpoint;
         _webSocket = endpoint.Scheme is "ws" or "wss";
         _time = _options.TimeProvider ?? TimeProvider.System;
@@ -116,6 +120,11 @@ public sealed class EventManagerClient : IAsyncDisposable
     /// <returns>A task that completes when the connection is closed.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         Task? run;
         lock (_gate)
@@ -146,9 +155,10 @@ public sealed class EventManagerClient : IAsyncDisposable
     {
         UpdateEpoch(epoch);
 
-        // A client that has received nothing still has a position: where this connection started. Resuming from it after a
-        // drop before the first event misses nothing.
-        if (startPosition is not null && Volatile.Read(ref _lastEventId) is null)
+        // Where this connection starts: the id it resumed after, or, when that could not be recovered or none was asked for,
+        // the newest event before it. Resuming from it after a drop before the next event misses nothing, and never pairs an
+        // id of an earlier stream with this stream's epoch.
+        if (startPosition is not null && IsResumePosition(startPosition))
         {
             Volatile.Write(ref _lastEventId, startPosition);
         }
@@ -157,8 +167,19 @@ public sealed class EventManagerClient : IAsyncDisposable
     internal async ValueTask EnqueueAsync(WebSocketEvent evt, CancellationToken cancellationToken)
     {
         await _queue.Writer.WriteAsync(evt, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _lastEventId, evt.EventId);
+        Interlocked.Increment(ref _received);
+
+        // An id the server would refuse as a resume position (any string can be an event id) does not replace the last good one:
+        // a reconnect resumes from there and may replay a few events rather than fail.
+        if (IsResumePosition(evt.EventId))
+        {
+            Volatile.Write(ref _lastEventId, evt.EventId);
+        }
     }
+
+    /// <summary>The grammar the server accepts for <c>last_event_id</c>: 1 to 128 letters, digits, '-', '_', '.', ':'.</summary>
+    internal static bool IsResumePosition(string id) =>
+        id is { Length: > 0 and <= 128 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
 
     internal void OnResumed(ResumeResult result) => Notify(_options.OnResumed, result);
 
@@ -193,25 +214,57 @@ public sealed class EventManagerClient : IAsyncDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
-            _run ??= Task.Run(() => RunAsync(_stop.Token));
+            if (_run is null)
+            {
+                // The loop outlives the call that started it: it must not carry the caller's Activity.Current (or anything else
+                // of its context) into every later connection.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _run = Task.Run(() => RunAsync(_stop.Token));
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs the connection loop; whatever ends it, the reader learns of it instead of waiting for good.</summary>
+    private async Task RunAsync(CancellationToken stop)
+    {
+        try
+        {
+            await ConnectLoopAsync(stop).ConfigureAwait(false);
+            _queue.Writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            _queue.Writer.TryComplete(ex);
         }
     }
 
     /// <summary>Connects, reads until the connection ends, and reconnects after a backoff, until disposed or told to give up.</summary>
-    private async Task RunAsync(CancellationToken stop)
+    private async Task ConnectLoopAsync(CancellationToken stop)
     {
         var dispatcher = new FrameDispatcher(this);
         var failures = 0;
+        var connectedBefore = false;
         Exception? lastError = null;
         while (!stop.IsCancellationRequested)
         {
             var connected = false;
+            var position = LastEventId;
+            if (connectedBefore && position is null)
+            {
+                // The server gave no position (its history is off): what was published while disconnected is lost, and said so.
+                OnResumed(new ResumeResult(ResumeStatus.Unknown, null, 0));
+            }
+
+            var eventsBefore = Volatile.Read(ref _received);
+            var started = _time.GetTimestamp();
             try
             {
-                var uri = ClientQuery.Build(_endpoint, _options, LastEventId, Epoch);
+                var uri = ClientQuery.Build(_endpoint, _filter, _options, position, Epoch);
                 if (_webSocket)
                 {
-                    var close = await WebSocketTransport.RunAsync(uri, _options, dispatcher, () => connected = true, stop).ConfigureAwait(false);
+                    var close = await WebSocketTransport.RunAsync(uri, _options, _time, dispatcher, () => connected = true, stop).ConfigureAwait(false);
                     if (close is { } status && ProtocolViolations.Contains(status))
                     {
                         _queue.Writer.TryComplete(new WebSocketException(WebSocketError.Faulted, $"The server closed the connection with {(int)status} ({status}): this client broke the protocol."));
@@ -222,7 +275,7 @@ public sealed class EventManagerClient : IAsyncDisposable
                 }
                 else
                 {
-                    await ServerSentEventTransport.RunAsync(uri, _options.HttpClient ?? _ownHttpClient!, _options, dispatcher, () => connected = true, stop).ConfigureAwait(false);
+                    await ServerSentEventTransport.RunAsync(uri, _options.HttpClient ?? _ownHttpClient!, _options, _time, dispatcher, () => connected = true, stop).ConfigureAwait(false);
                     lastError = new IOException("The server ended the event stream.");
                 }
             }
@@ -235,13 +288,18 @@ public sealed class EventManagerClient : IAsyncDisposable
                 _queue.Writer.TryComplete(ex);
                 return;
             }
-            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException or OperationCanceledException)
+            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException or TimeoutException or OperationCanceledException)
             {
                 lastError = ex;
             }
 
             ReportError(lastError);
-            failures = connected ? 1 : failures + 1;
+            connectedBefore |= connected;
+
+            // A connection that delivered events, or stayed up a while, starts the backoff afresh; one that the server accepts
+            // and closes at once keeps it growing, so a refusing server is not hammered.
+            var healthy = connected && (Volatile.Read(ref _received) != eventsBefore || _time.GetElapsedTime(started) >= _options.MaxReconnectDelay);
+            failures = healthy ? 1 : failures + 1;
             if (_options.MaxReconnectAttempts is { } most && failures > most)
             {
                 _queue.Writer.TryComplete(new HttpRequestException($"Gave up after {most} failed reconnect attempts in a row; the last error: {lastError.Message}", lastError));

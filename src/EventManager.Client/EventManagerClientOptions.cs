@@ -65,6 +65,13 @@ public sealed class EventManagerClientOptions
     /// </summary>
     public int? MaxReconnectAttempts { get; set; }
 
+    /// <summary>
+    /// How long a connection may stay silent before it is taken for dead and replaced: the server sends a heartbeat (or an SSE
+    /// keep-alive) every <c>HeartbeatInterval</c>, 30 seconds by default, so keep this well above the server's. Time the client
+    /// spends waiting for room in its receive queue does not count. Default 90 seconds; at least one second.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
     /// <summary>How long opening a connection may take. Default 10 seconds.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -74,10 +81,19 @@ public sealed class EventManagerClientOptions
     /// <summary>The client for the Server-Sent Events stream, with its headers and handler; not disposed by the client. Default <see langword="null"/>: one of its own.</summary>
     public HttpClient? HttpClient { get; set; }
 
-    /// <summary>Called after each reconnect that asked to resume (and on the first connection when <see cref="LastEventId"/> is set), with the outcome; <see cref="ResumeResult.Recovered"/> false means events were missed. Default <see langword="null"/>.</summary>
+    /// <summary>
+    /// Called after each reconnect that asked to resume (and on the first connection when <see cref="LastEventId"/> is set), with
+    /// the outcome; <see cref="ResumeResult.Recovered"/> false means events were missed. Also called, with
+    /// <see cref="ResumeStatus.Unknown"/>, when a reconnect cannot ask because the server gave no position (its history is off).
+    /// It runs on the connection's loop when the report arrives, which may be before events received earlier have been read
+    /// from <see cref="EventManagerClient.ReadEventsAsync"/>. Default <see langword="null"/>.
+    /// </summary>
     public Action<ResumeResult>? OnResumed { get; set; }
 
-    /// <summary>Called when the server reports that it dropped events for this client. Default <see langword="null"/>.</summary>
+    /// <summary>
+    /// Called when the server reports that it dropped events for this client, on the connection's loop when the report arrives
+    /// (events received before it may still be waiting to be read). Default <see langword="null"/>.
+    /// </summary>
     public Action<EventGap>? OnGap { get; set; }
 
     /// <summary>
@@ -126,6 +142,11 @@ public sealed class EventManagerClientOptions
         if (MaxReconnectDelay < ReconnectDelay)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxReconnectDelay), MaxReconnectDelay, $"{nameof(EventManagerClientOptions)}.{nameof(MaxReconnectDelay)} must be at least {nameof(ReconnectDelay)}.");
+        }
+
+        if (IdleTimeout < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(IdleTimeout), IdleTimeout, $"{nameof(EventManagerClientOptions)}.{nameof(IdleTimeout)} must be at least one second.");
         }
 
         if (ConnectTimeout <= TimeSpan.Zero)

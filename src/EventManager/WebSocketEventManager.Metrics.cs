@@ -1,4 +1,5 @@
 using System.Globalization;
+using EventManager.Listeners;
 
 namespace EventManager;
 
@@ -47,13 +48,18 @@ public sealed partial class WebSocketEventManager
         }
     }
 
-    /// <summary>The queue holding the largest share of its capacity now: the ingress, or a listener's by name or id.</summary>
+    /// <summary>The queue holding the largest share of its capacity now: the ingress, or the listener's (by name or id) of those <paramref name="counts"/> accepts.</summary>
     /// <returns>The queue's name, how many events it holds and how many it can hold.</returns>
-    internal (string Queue, int Depth, int Capacity) FullestQueue()
+    internal (string Queue, int Depth, int Capacity) FullestQueue(Func<Listener, bool> counts)
     {
         var fullest = ("ingress", _ingress.Reader.Count, _ingressCapacity);
         foreach (var listener in Volatile.Read(ref _listeners))
         {
+            if (!counts(listener))
+            {
+                continue;
+            }
+
             var pending = listener.Pending;
             if ((long)pending * fullest.Item3 > (long)fullest.Item2 * listener.Capacity)
             {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using EventManager.Client;
 using Microsoft.AspNetCore.Builder;
@@ -80,18 +81,61 @@ public sealed class FakeServerTests
         });
     }
 
+    [Test]
+    public async Task ReadEventsAsync_EventIdTheServerCouldNotResumeFrom_KeepsTheLastUsablePosition()
+    {
+        await using var fake = await FakeServer.StartAsync(
+            """{"type":"connected","payload":{"epoch":"e1","last_event_id":"start"}}""",
+            """{"type":"event","event_type":"a","event_id":"good-1","data":{}}""",
+            """{"type":"event","event_type":"b","event_id":"order/42 with spaces","data":{}}""");
+        await using var client = new EventManagerClient(fake.Uri);
+
+        var received = await Eventually.Within(ClientTests.Collect(client, 2), "both events arrive");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(received.Select(e => e.EventId), Is.EqualTo(new[] { "good-1", "order/42 with spaces" }), "the event is still delivered");
+            Assert.That(client.LastEventId, Is.EqualTo("good-1"), "a reconnect resumes from an id the server accepts");
+        });
+    }
+
+    [Test]
+    public async Task ReadEventsAsync_ConnectionSilentForTheIdleTimeout_IsReplacedAndReported()
+    {
+        var time = new ManualTimeProvider();
+        await using var fake = await FakeServer.StartAsync("""{"type":"connected","payload":{"epoch":"e1"}}""");
+        var errors = new ConcurrentQueue<Exception>();
+        await using var client = new EventManagerClient(fake.Uri, new EventManagerClientOptions { TimeProvider = time, OnError = errors.Enqueue });
+        _ = ClientTests.Collect(client, 1);
+        await Eventually.Until(() => fake.Connections == 1 && client.Epoch == "e1", "the client connects");
+        await Eventually.Until(() => time.HasTimerDueIn(TimeSpan.FromSeconds(90)), "the idle timeout is armed");
+
+        time.Advance(TimeSpan.FromSeconds(90));
+        await Eventually.Until(() => !errors.IsEmpty, "the silent connection is given up");
+        await Eventually.Until(() => time.ActiveTimers > 0, "the reconnect waits its backoff");
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        await Eventually.Until(() => fake.Connections == 2, "the client connects again");
+        Assert.That(errors.First(), Is.TypeOf<TimeoutException>().With.Message.Contains("IdleTimeout"));
+    }
+
     /// <summary>A Kestrel server on 127.0.0.1 whose one WebSocket endpoint sends the given frames, then waits for the client to leave.</summary>
     private sealed class FakeServer : IAsyncDisposable
     {
         private readonly WebApplication _app;
+        private readonly StrongBox<int> _connections;
 
-        private FakeServer(WebApplication app, Uri uri)
+        private FakeServer(WebApplication app, Uri uri, StrongBox<int> connections)
         {
             _app = app;
             Uri = uri;
+            _connections = connections;
         }
 
         public Uri Uri { get; }
+
+        /// <summary>How many WebSocket connections the endpoint has accepted.</summary>
+        public int Connections => Volatile.Read(ref _connections.Value);
 
         public static async Task<FakeServer> StartAsync(params string[] frames)
         {
@@ -99,10 +143,12 @@ public sealed class FakeServerTests
             builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
             builder.Logging.ClearProviders();
             var app = builder.Build();
+            var connections = new StrongBox<int>();
             app.UseWebSockets();
             app.Map("/fake", async (HttpContext context) =>
             {
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                Interlocked.Increment(ref connections.Value);
                 foreach (var frame in frames)
                 {
                     await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
@@ -115,7 +161,7 @@ public sealed class FakeServerTests
             });
             await app.StartAsync();
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            return new FakeServer(app, new UriBuilder(address) { Scheme = "ws", Path = "/fake" }.Uri);
+            return new FakeServer(app, new UriBuilder(address) { Scheme = "ws", Path = "/fake" }.Uri, connections);
         }
 
         public async ValueTask DisposeAsync()

@@ -23,7 +23,7 @@ public sealed class ServerRestartTests
         var resumed = new TaskCompletionSource<ResumeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var client = new EventManagerClient(ClientTests.Endpoint(first, path), new EventManagerClientOptions { OnResumed = r => resumed.TrySetResult(r) });
         var reading = ClientTests.Collect(client, 300);
-        await Eventually.Until(() => first.Broadcaster.GetMetrics().ConnectedClients == 1, "the client connects");
+        await ClientTests.ConnectedAsync(client);
 
         var firstHundred = Publish(other, 0, 100);
         await Eventually.Until(() => client.LastEventId == firstHundred[^1], "the client has the first hundred");

@@ -11,17 +11,29 @@ namespace EventManager.Sockets.Tests;
 [NonParallelizable]
 public sealed class TracingTests
 {
+    private static readonly ActivitySource Request = new("EventManager.Sockets.Tests.Request");
+
     [Test]
     public async Task Send_WithATracingListener_ClientGetsTheTraceparentAndTheFrameIsLinkedToThePublish()
     {
         var spans = new List<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder()
-            .AddSource(WebSocketEventManager.ActivitySourceName, WebSocketBroadcaster.ActivitySourceName)
+            .AddSource(WebSocketEventManager.ActivitySourceName, WebSocketBroadcaster.ActivitySourceName, Request.Name)
             .SetSampler(new AlwaysOnSampler())
             .AddInMemoryExporter(spans)
             .Build();
         await using var server = SocketHost.Start();
-        await using var client = await server.ConnectAsync();
+
+        // As under ASP.NET Core, the client is connected inside a request's activity that lasts as long as the connection.
+        WsClient client;
+        ActivityTraceId requestTrace;
+        using (var request = Request.StartActivity("GET /ws/events"))
+        {
+            requestTrace = request!.TraceId;
+            client = await server.ConnectAsync();
+        }
+
+        await using var _ = client;
         await client.NextAsync("connected");
 
         var evt = new CustomEvent("traced");
@@ -39,6 +51,8 @@ public sealed class TracingTests
             Assert.That(frame.Links.Select(l => l.Context.SpanId), Is.EqualTo(new[] { publish.SpanId }));
             Assert.That(frame.GetTagItem("messaging.batch.message_count"), Is.EqualTo(1));
             Assert.That(frame.GetTagItem("messaging.client.id"), Is.Not.Null);
+            Assert.That(frame.ParentSpanId, Is.EqualTo(default(ActivitySpanId)), "each frame is a root span, not a child of the request");
+            Assert.That(frame.TraceId, Is.Not.EqualTo(requestTrace));
         });
     }
 

@@ -97,6 +97,37 @@ public sealed class HealthCheckTests
     }
 
     [Test]
+    public async Task AddEventManager_SocketClientListenerDropped_LeftToTheSocketsCheck()
+    {
+        await using var provider = Provider(new ManualTimeProvider());
+        var manager = provider.GetRequiredService<WebSocketEventManager>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(async (_, _) => await release.Task, new ListenerOptions { Capacity = 10, Name = "client:0123" });
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await manager.PublishAsync(new CustomEvent("load"));
+            }
+
+            await Eventually.Until(() => manager.GetMetrics().Dropped > 0, "the client's queue drops");
+
+            var entry = await CheckAsync(provider);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(entry.Status, Is.EqualTo(HealthStatus.Healthy), "a slow socket client is the sockets check's to report");
+                Assert.That(entry.Data["dropped"], Is.GreaterThan(0L), "its drops still show in the figures");
+                Assert.That(entry.Data["fullest_queue"], Is.EqualTo("ingress"));
+            });
+        }
+        finally
+        {
+            release.SetResult();
+        }
+    }
+
+    [Test]
     public async Task AddEventManager_ManagerDisposed_Unhealthy()
     {
         await using var provider = Provider(new ManualTimeProvider());

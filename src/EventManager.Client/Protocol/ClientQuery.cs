@@ -7,10 +7,10 @@ namespace EventManager.Client;
 /// <summary>The query of a connection: the filter, batching, and where to resume.</summary>
 internal static class ClientQuery
 {
-    public static Uri Build(Uri endpoint, EventManagerClientOptions options, string? lastEventId, string? epoch)
+    public static Uri Build(Uri endpoint, string? filter, EventManagerClientOptions options, string? lastEventId, string? epoch)
     {
         var query = new StringBuilder(endpoint.Query.TrimStart('?'));
-        if (Filter(options) is { } filter)
+        if (filter is not null)
         {
             Add(query, "filter", filter);
         }
@@ -37,7 +37,8 @@ internal static class ClientQuery
         return new UriBuilder(endpoint) { Query = query.ToString() }.Uri;
     }
 
-    private static string? Filter(EventManagerClientOptions options)
+    /// <summary>The filter's JSON: <see cref="EventManagerClientOptions.Filter"/> with the event types added; made once, when the client is created.</summary>
+    public static string? Filter(EventManagerClientOptions options)
     {
         if (options.EventTypes is null)
         {

@@ -55,29 +55,65 @@ internal sealed class FrameDispatcher(EventManagerClient client)
     /// <returns>Whether it was the stream's hello.</returns>
     public async ValueTask<bool> OnServerSentEventAsync(string eventType, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
     {
-        switch (eventType)
+        // An event's SSE name is its event_type, which may be any string, "gap" included: a control item is one whose data
+        // carries the same name as its "type"; anything else is an event.
+        if (eventType is "session_stream_started" or "resumed" or "gap" or "error" && ControlType(data) == eventType)
         {
-            case "session_stream_started":
+            if (eventType == "session_stream_started")
+            {
                 client.OnConnected(null, id);
                 return true;
-            case "resumed" or "gap" or "error":
-                if (TryReadControl(data, out var type, out var payload, out var document))
-                {
-                    using (document)
-                    {
-                        OnControl(type, payload);
-                    }
-                }
+            }
 
-                return false;
-            default:
-                await DeliverAsync(data, cancellationToken).ConfigureAwait(false);
-                return false;
+            if (TryReadControl(data, out var type, out var payload, out var document))
+            {
+                using (document)
+                {
+                    OnControl(type, payload);
+                }
+            }
+
+            return false;
         }
+
+        await DeliverAsync(data, cancellationToken).ConfigureAwait(false);
+        return false;
     }
 
     public void ReportOversized(int limit) =>
         client.ReportError(new EventFormatException("$", $"the frame is longer than {nameof(EventManagerClientOptions.MaxFrameBytes)} ({limit} bytes); skipped."));
+
+    /// <summary>The top-level <c>type</c> of a JSON object, without reporting anything when there is none.</summary>
+    private static string? ControlType(ReadOnlyMemory<byte> data)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(data.Span);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+
+                if (!reader.Read() || !reader.TrySkip())
+                {
+                    return null;
+                }
+            }
+
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private async ValueTask DeliverAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ internal static class WebSocketTransport
 {
     /// <summary>Runs one connection until it ends.</summary>
     /// <returns>The close the server sent, or <see langword="null"/> when the connection ended without one.</returns>
-    public static async Task<WebSocketCloseStatus?> RunAsync(Uri uri, EventManagerClientOptions options, FrameDispatcher dispatcher, Action connected, CancellationToken cancellationToken)
+    public static async Task<WebSocketCloseStatus?> RunAsync(Uri uri, EventManagerClientOptions options, TimeProvider time, FrameDispatcher dispatcher, Action connected, CancellationToken cancellationToken)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
@@ -27,11 +27,12 @@ internal static class WebSocketTransport
             }
         }
 
+        using var idle = new IdleTimeout(time, options.IdleTimeout, cancellationToken);
         var message = new ArrayBufferWriter<byte>(16 * 1024);
         while (true)
         {
             message.ResetWrittenCount();
-            var (type, oversized) = await ReceiveMessageAsync(socket, message, options.MaxFrameBytes, cancellationToken).ConfigureAwait(false);
+            var (type, oversized) = await IdleTimeoutException.Guard(ReceiveMessageAsync(socket, message, options.MaxFrameBytes, idle, idle.Token), idle, options.IdleTimeout, cancellationToken).ConfigureAwait(false);
             if (type == WebSocketMessageType.Close)
             {
                 if (socket.State == WebSocketState.CloseReceived)
@@ -42,6 +43,7 @@ internal static class WebSocketTransport
                 return socket.CloseStatus;
             }
 
+            idle.Pause();
             if (oversized)
             {
                 dispatcher.ReportOversized(options.MaxFrameBytes);
@@ -50,16 +52,19 @@ internal static class WebSocketTransport
             {
                 connected();
             }
+
+            idle.Touch();
         }
     }
 
     /// <summary>Reads one whole message; past the limit the rest is read and thrown away, so the next message is whole.</summary>
-    private static async Task<(WebSocketMessageType Type, bool Oversized)> ReceiveMessageAsync(ClientWebSocket socket, ArrayBufferWriter<byte> message, int limit, CancellationToken cancellationToken)
+    private static async Task<(WebSocketMessageType Type, bool Oversized)> ReceiveMessageAsync(ClientWebSocket socket, ArrayBufferWriter<byte> message, int limit, IdleTimeout idle, CancellationToken cancellationToken)
     {
         var oversized = false;
         while (true)
         {
             var result = await socket.ReceiveAsync(message.GetMemory(4096), cancellationToken).ConfigureAwait(false);
+            idle.Touch();
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 return (result.MessageType, false);

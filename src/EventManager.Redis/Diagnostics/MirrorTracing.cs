@@ -19,6 +19,9 @@ internal static class MirrorTracing
             return null;
         }
 
+        // A root span linked to the events' publish spans, whatever activity the outbound loop was started under; the caller is
+        // an async method, so clearing Activity.Current here does not reach past it.
+        Activity.Current = null;
         var activity = Source.StartActivity(ActivityKind.Producer, default(ActivityContext), links: TraceContext.Links(batch, count), name: "send");
         if (activity is null)
         {

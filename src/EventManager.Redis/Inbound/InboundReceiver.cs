@@ -140,6 +140,10 @@ internal sealed class InboundReceiver
             return;
         }
 
+        // Started from the event as received, before any copy below (a copy carries no trace context): the local publish span,
+        // and so the handlers', join the sender's trace under this one.
+        using var receive = MirrorTracing.StartReceive(_channelName, evt);
+
         if (evt.OriginId is null)
         {
             // Without an origin the local manager would stamp its own, and the event would go back out as if it were ours.
@@ -152,11 +156,7 @@ internal sealed class InboundReceiver
             return;
         }
 
-        // The local publish span, and through the event the handlers', join the sender's trace under this one.
-        using (MirrorTracing.StartReceive(_channelName, evt))
-        {
-            await _manager.PublishAsync(evt, abort).ConfigureAwait(false);
-        }
+        await _manager.PublishAsync(evt, abort).ConfigureAwait(false);
 
         Interlocked.Increment(ref _counters.MirroredIn);
     }

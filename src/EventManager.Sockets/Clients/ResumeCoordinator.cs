@@ -285,6 +285,7 @@ internal sealed class ResumeCoordinator : IDisposable
         var settings = broadcaster.Options;
         var listener = new ListenerOptions
         {
+            // The manager's health check recognises socket clients by this prefix and leaves their drops to the sockets check.
             Name = "client:" + _connection.Id,
             Capacity = settings.SendQueueCapacity,
             OverflowPolicy = settings.SlowClientPolicy == SlowClientPolicy.Disconnect ? OverflowPolicy.DropNewest : OverflowPolicy.DropOldest,

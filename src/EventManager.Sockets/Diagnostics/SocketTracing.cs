@@ -18,6 +18,10 @@ internal static class SocketTracing
             return null;
         }
 
+        // A root span, linked to the events' publish spans: the send loop runs inside the request that opened the socket (an
+        // ASP.NET Core request activity lasting as long as the connection), and frames must not pile up under it. The caller
+        // is an async method, so clearing Activity.Current here does not reach past it.
+        Activity.Current = null;
         var activity = Source.StartActivity(ActivityKind.Producer, default(ActivityContext), links: TraceContext.Links(batch, batch.Count), name: "send");
         if (activity is null)
         {

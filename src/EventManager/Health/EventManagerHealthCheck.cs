@@ -4,12 +4,18 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace EventManager.Health;
 
 /// <summary>
-/// The manager's health: Unhealthy when disposed or when events were dropped within the drop window, Degraded when its
-/// fullest queue is at or above the fill threshold, Healthy otherwise. Its data carries the figures it judged by.
+/// The manager's health: Unhealthy when disposed or when its ingress or one of its listeners dropped events within the drop
+/// window, Degraded when its fullest queue is at or above the fill threshold, Healthy otherwise. Socket clients are listeners
+/// too, named <c>client:&lt;id&gt;</c>; a slow browser tab losing its own events is the <c>eventmanager.sockets</c> check's
+/// to report (Degraded there), not a fault of the manager, so their drops and queues are left out here.
+/// Its data carries the figures it judged by.
 /// </summary>
 internal sealed class EventManagerHealthCheck(WebSocketEventManager manager, EventManagerHealthCheckOptions options) : IHealthCheck
 {
     public const string Name = "eventmanager";
+
+    /// <summary>How EventManager.Sockets names each client's listener (ResumeCoordinator).</summary>
+    public const string SocketClientPrefix = "client:";
 
     private readonly RecentIncrease _drops = new(manager.TimeProvider, options.DropWindow);
 
@@ -21,7 +27,9 @@ internal sealed class EventManagerHealthCheck(WebSocketEventManager manager, Eve
         }
 
         var metrics = manager.GetMetrics();
-        var fullest = manager.FullestQueue();
+        var ownDrops = manager.GetTotals().IngressDropped
+            + metrics.Listeners.Where(l => !IsSocketClient(l.Name)).Sum(l => l.Dropped);
+        var fullest = manager.FullestQueue(l => !IsSocketClient(l.Name));
         var fill = (double)fullest.Depth / fullest.Capacity;
         var data = new Dictionary<string, object>
         {
@@ -30,6 +38,7 @@ internal sealed class EventManagerHealthCheck(WebSocketEventManager manager, Eve
             ["dispatched"] = metrics.Dispatched,
             ["delivered"] = metrics.Delivered,
             ["dropped"] = metrics.Dropped,
+            ["dropped_by_ingress_and_listeners"] = ownDrops,
             ["rejected"] = metrics.Rejected,
             ["listener_errors"] = metrics.ListenerErrors,
             ["listeners"] = metrics.Listeners.Count,
@@ -40,9 +49,9 @@ internal sealed class EventManagerHealthCheck(WebSocketEventManager manager, Eve
         };
 
         HealthCheckResult result;
-        if (_drops.RoseRecently(metrics.Dropped))
+        if (_drops.RoseRecently(ownDrops))
         {
-            result = HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"Events were dropped within the last {options.DropWindow} ({metrics.Dropped} in all)."), data: data);
+            result = HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"Events were dropped within the last {options.DropWindow} ({ownDrops} by the ingress and the listeners registered now)."), data: data);
         }
         else if (fill >= options.DegradedQueueFill)
         {
@@ -55,4 +64,6 @@ internal sealed class EventManagerHealthCheck(WebSocketEventManager manager, Eve
 
         return Task.FromResult(result);
     }
+
+    private static bool IsSocketClient(string? listenerName) => listenerName?.StartsWith(SocketClientPrefix, StringComparison.Ordinal) == true;
 }

@@ -19,9 +19,11 @@ internal sealed class RecentIncrease(TimeProvider time, TimeSpan window)
             var now = time.GetUtcNow();
             if (count > _lastSeen)
             {
-                _lastSeen = count;
                 _lastRise = now;
             }
+
+            // A count can fall (a listener removed takes its drops with it): the next rise is measured from there.
+            _lastSeen = count;
 
             return _lastRise is { } rise && now - rise < window;
         }

@@ -1,0 +1,50 @@
+namespace EventManager.Client;
+
+/// <summary>
+/// Cancels a connection that has received nothing for a while: a server that vanished without closing (a dead host, a
+/// dropped route) is otherwise noticed only when TCP gives up, many minutes later. The server sends a heartbeat (or an SSE
+/// keep-alive) every 30 seconds by default, so a live connection is never idle that long.
+/// </summary>
+internal sealed class IdleTimeout : IDisposable
+{
+    private readonly CancellationTokenSource _cancel;
+    private readonly ITimer _timer;
+    private readonly TimeSpan _timeout;
+
+    public IdleTimeout(TimeProvider time, TimeSpan timeout, CancellationToken outer)
+    {
+        _timeout = timeout;
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        _timer = time.CreateTimer(static state => Expire((CancellationTokenSource)state!), _cancel, timeout, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Cancelled when the connection has been idle for the timeout, or when the outer token is.</summary>
+    public CancellationToken Token => _cancel.Token;
+
+    /// <summary>Something arrived: the connection is alive; the timeout starts again.</summary>
+    public void Touch() => _timer.Change(_timeout, Timeout.InfiniteTimeSpan);
+
+    /// <summary>
+    /// The client is busy with what arrived (or waits for room in its queue, which holds the connection back on purpose): no
+    /// timeout until the next <see cref="Touch"/>.
+    /// </summary>
+    public void Pause() => _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+    public void Dispose()
+    {
+        _timer.Dispose();
+        _cancel.Dispose();
+    }
+
+    private static void Expire(CancellationTokenSource cancel)
+    {
+        try
+        {
+            cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection ended as the timer fired.
+        }
+    }
+}

@@ -38,6 +38,11 @@ internal sealed class WebSocketSender : IDisposable
     // decides, so a timer that fires just as the send completes cannot abort a healthy socket.
     private int _armed;
 
+    // When the send that waits now armed the timer (a timestamp of _time). A callback of the timer as armed by an earlier send
+    // can run after that send finished and this one re-armed it (a thread-pool timer fires, then its callback waits for a
+    // thread): it must not abort this send before its own timeout has passed.
+    private long _armedAt;
+
     // Set by the send timer when it aborts the socket; read by the send it aborted.
     private int _timedOut;
 
@@ -97,6 +102,7 @@ internal sealed class WebSocketSender : IDisposable
             }
             else
             {
+                Volatile.Write(ref _armedAt, _time.GetTimestamp());
                 Volatile.Write(ref _armed, 1);
                 _sendTimer.Change(_sendTimeout, Timeout.InfiniteTimeSpan);
                 try
@@ -181,6 +187,12 @@ internal sealed class WebSocketSender : IDisposable
     /// <summary>On the send timer: a send has waited for the client for the whole send timeout.</summary>
     private void AbortStuckSend()
     {
+        if (_time.GetElapsedTime(Volatile.Read(ref _armedAt)) < _sendTimeout)
+        {
+            // A late callback from an earlier send's arming; the timer as armed for this send fires in its own time.
+            return;
+        }
+
         if (Interlocked.CompareExchange(ref _armed, 0, 1) != 1)
         {
             // The send finished first.

@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using EventManager.Sockets;
+using EventManager.Tests.Support;
+
+namespace EventManager.Sockets.Tests;
+
+/// <summary>
+/// The send timeout's timer against a late callback: .NET's WebSocket over a stream whose writes wait for the test, so a send
+/// waits exactly when the test says, and a clock whose timer callback the test runs when it chooses, as a thread-pool timer
+/// that fired just before it was re-armed would.
+/// </summary>
+public sealed class SendTimeoutTests
+{
+    [Test]
+    public async Task SendAsync_TimerCallbackFromTheSendBeforeRunsDuringTheNext_DoesNotAbortTheSocket()
+    {
+        var time = new HeldTimerTimeProvider();
+        var transport = new GatedStream();
+        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        var timedOut = 0;
+        using var sender = new WebSocketSender(socket, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut++, CancellationToken.None);
+
+        transport.Hold();
+        var first = sender.SendAsync(static (buffer, _) => buffer.Write("{\"n\":1}"u8), 0);
+        Assert.That(first.IsCompleted, Is.False, "the first send waits, with the timer armed");
+        time.Advance(TimeSpan.FromSeconds(5));
+        transport.Release();
+        Assert.That(await Eventually.Within(first.AsTask(), "the first send ends"), Is.GreaterThan(0));
+
+        transport.Hold();
+        var second = sender.SendAsync(static (buffer, _) => buffer.Write("{\"n\":2}"u8), 0);
+        time.RunCallback();
+        transport.Release();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Eventually.Within(second.AsTask(), "the second send ends"), Is.GreaterThan(0), "the second send went out");
+            Assert.That(socket.State, Is.EqualTo(WebSocketState.Open));
+            Assert.That(timedOut, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task SendAsync_WaitingForTheWholeSendTimeout_AbortsTheSocket()
+    {
+        var time = new HeldTimerTimeProvider();
+        var transport = new GatedStream();
+        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        var timedOut = 0;
+        using var sender = new WebSocketSender(socket, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut++, CancellationToken.None);
+
+        transport.Hold();
+        var send = sender.SendAsync(static (buffer, _) => buffer.Write("{\"n\":1}"u8), 0);
+        time.Advance(TimeSpan.FromSeconds(5));
+        time.RunCallback();
+        transport.Release();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Eventually.Within(send.AsTask(), "the send ends"), Is.EqualTo(-1));
+            Assert.That(timedOut, Is.EqualTo(1));
+        });
+    }
+
+    /// <summary>A stream whose writes wait while held, and fail once it is disposed; reads wait for ever (nothing is received).</summary>
+    private sealed class GatedStream : Stream
+    {
+        private TaskCompletionSource _open = Opened();
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public void Hold() => _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _open.TrySetResult();
+
+        /// <summary>As a network stream does when the socket is aborted: a write still waiting fails.</summary>
+        protected override void Dispose(bool disposing)
+        {
+            _open.TrySetException(new ObjectDisposedException(nameof(GatedStream)));
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            await _open.Task.WaitAsync(cancellationToken);
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private static TaskCompletionSource Opened()
+        {
+            var open = new TaskCompletionSource();
+            open.SetResult();
+            return open;
+        }
+    }
+
+    /// <summary>A clock moved by the test, with one timer whose callback runs only when the test calls <see cref="RunCallback"/>.</summary>
+    private sealed class HeldTimerTimeProvider : TimeProvider
+    {
+        private long _ticks;
+        private (TimerCallback Callback, object? State)? _timer;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+        public void RunCallback() => _timer!.Value.Callback(_timer.Value.State);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            _timer = (callback, state);
+            return new Timer();
+        }
+
+        private sealed class Timer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+}

@@ -137,7 +137,13 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
             return true;
         }
 
-        activity?.SetStatus(ActivityStatusCode.Error, "The ingress queue is full.");
+        if (activity is not null)
+        {
+            // The event may be published again later, under a span of its own; this one ends unsent.
+            activity.SetStatus(ActivityStatusCode.Error, "The ingress queue is full.");
+            evt.ClearTraceContext(activity.Id);
+        }
+
         evt.ReleaseClaim();
         ThrowIfDisposed();
         Interlocked.Increment(ref _rejected);

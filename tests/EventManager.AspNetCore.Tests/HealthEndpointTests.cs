@@ -120,9 +120,9 @@ public sealed class HealthEndpointTests
     {
         (HttpStatusCode, JsonElement) last = default;
         await Eventually.Until(
-            () =>
+            async () =>
             {
-                last = GetHealthAsync(server).GetAwaiter().GetResult();
+                last = await GetHealthAsync(server);
                 return condition(last.Item2);
             },
             because);

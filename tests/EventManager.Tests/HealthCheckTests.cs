@@ -152,6 +152,19 @@ public sealed class HealthCheckTests
     }
 
     [Test]
+    public async Task AddEventManager_CalledForLivenessAndForReadiness_TheCheckCarriesBothTags()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddWebSocketEventManager();
+        services.AddHealthChecks().AddEventManager(tags: ["live"]).AddEventManager(tags: ["ready"]);
+        await using var provider = services.BuildServiceProvider();
+
+        var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        Assert.That(report.Entries["eventmanager"].Tags, Is.EquivalentTo(new[] { "live", "ready" }));
+    }
+
+    [Test]
     public void AddEventManager_WithoutAManager_HostFailsToStart()
     {
         var builder = Host.CreateApplicationBuilder();

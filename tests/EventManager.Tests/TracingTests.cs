@@ -68,6 +68,27 @@ public sealed class TracingTests
     }
 
     [Test]
+    public async Task TryPublish_RefusedByAFullIngress_EndsItsSpanInErrorAndLeavesTheEventWithoutContext()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Tracing(spans);
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 1 });
+        var stall = await StalledDispatcher.StallAsync(manager);
+        manager.Publish(new CustomEvent("fills.the.ingress"));
+        var refused = new CustomEvent("refused");
+
+        var accepted = manager.TryPublish(refused);
+        stall.Release();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(accepted, Is.False);
+            Assert.That(refused.TraceParent, Is.Null, "a later publish gives it the context of its own span");
+            Assert.That(Spans(spans).Single(s => s.DisplayName == "publish refused").Status, Is.EqualTo(ActivityStatusCode.Error));
+        });
+    }
+
+    [Test]
     public async Task Publish_WithoutATracingListener_WritesNoTraceContextEvenInsideAnActivity()
     {
         await using var manager = new WebSocketEventManager();

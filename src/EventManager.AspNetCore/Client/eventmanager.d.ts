@@ -13,9 +13,10 @@ declare class EventManagerClient {
   readonly url: string;
   status: EventManagerClient.ClientStatus;
   reconnectAttempts: number;
-  connectionId: string | null;
+  /** Set from the connected frame; undefined when the server sent none. */
+  connectionId: string | null | undefined;
   /** Where the next reconnect resumes. */
-  lastEventId: string | null;
+  lastEventId: string | null | undefined;
   epoch: string | null;
   eventTypes: string[] | null;
   onEvent(handler: (event: EventManagerClient.WebSocketEvent) => void): EventManagerClient.Unsubscribe;

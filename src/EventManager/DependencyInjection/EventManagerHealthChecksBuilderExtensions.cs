@@ -18,7 +18,7 @@ public static class EventManagerHealthChecksBuilderExtensions
     /// </summary>
     /// <param name="builder">The builder from <c>AddHealthChecks()</c>.</param>
     /// <param name="configure">Sets the thresholds; optional.</param>
-    /// <param name="tags">Tags for every check registered, to select them in <c>MapHealthChecks</c>; optional.</param>
+    /// <param name="tags">Tags for every check registered, to select them in <c>MapHealthChecks</c>; optional. Calling the method again adds its tags to the same checks.</param>
     /// <returns>The builder.</returns>
     public static IHealthChecksBuilder AddEventManager(this IHealthChecksBuilder builder, Action<EventManagerHealthCheckOptions>? configure = null, IEnumerable<string>? tags = null)
     {
@@ -48,7 +48,12 @@ public static class EventManagerHealthChecksBuilderExtensions
                 && key.StartsWith(HealthCheckParts.KeyPrefix, StringComparison.Ordinal))
             {
                 var name = key[HealthCheckParts.KeyPrefix.Length..];
-                if (!options.Registrations.Any(r => r.Name == name))
+                if (options.Registrations.FirstOrDefault(r => r.Name == name) is { } registered)
+                {
+                    // Called again, say once for liveness and once for readiness: the checks carry both calls' tags.
+                    registered.Tags.UnionWith(tags);
+                }
+                else
                 {
                     options.Registrations.Add(new HealthCheckRegistration(name, provider => provider.GetRequiredKeyedService<IHealthCheck>(key), failureStatus: null, tags));
                 }

@@ -267,6 +267,16 @@ public abstract record WebSocketEvent
         Volatile.Write(ref _traceParent, traceParent);
     }
 
+    /// <summary>Takes back the context <see cref="SetTraceContext"/> gave for the span <paramref name="traceParent"/>, when a publish under it failed.</summary>
+    internal void ClearTraceContext(string? traceParent)
+    {
+        if (traceParent is not null && Volatile.Read(ref _traceParent) == traceParent)
+        {
+            _traceState = null;
+            Volatile.Write(ref _traceParent, null);
+        }
+    }
+
     /// <summary>Sets the timestamp of an event that a manager has just created for a <c>Broadcast</c> call, from its clock.</summary>
     internal void SetTimestamp(DateTimeOffset timestamp) => _timestamp = timestamp.ToUniversalTime();
 

@@ -20,6 +20,21 @@ internal static class Eventually
         }
     }
 
+    public static async Task Until(Func<Task<bool>> condition, string because, TimeSpan? timeout = null)
+    {
+        var deadline = TimeProvider.System.GetTimestamp();
+        var limit = timeout ?? DefaultTimeout;
+        while (!await condition())
+        {
+            if (TimeProvider.System.GetElapsedTime(deadline) > limit)
+            {
+                Assert.Fail($"Timed out after {limit} waiting until {because}.");
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
     public static async Task<T> Within<T>(Task<T> task, string because, TimeSpan? timeout = null)
     {
         try

@@ -10,8 +10,9 @@ namespace EventManager.Client;
 /// docs/protocol.md (<c>MapEventWebSocket</c>), <c>http://</c> and <c>https://</c> the Server-Sent Events stream
 /// (<c>MapEventStream</c>). It reconnects after any failure with exponential backoff and jitter and resumes after the last
 /// event received, so a dropped connection or a server restart (with a history that survives it, such as the Redis shared
-/// history) costs no event and repeats none; when the server cannot replay what was missed, <see cref="EventManagerClientOptions.OnResumed"/>
-/// says so.
+/// history) costs no event and repeats none (after an event whose id the server cannot resume from, it resumes from the one
+/// before, and the events between come again); when the server cannot replay what was missed,
+/// <see cref="EventManagerClientOptions.OnResumed"/> says so.
 /// </summary>
 /// <remarks>
 /// The connection opens when <see cref="ReadEventsAsync"/> is first enumerated. Received events wait in a bounded queue; when
@@ -38,7 +39,11 @@ public sealed class EventManagerClient : IAsyncDisposable
     private readonly string? _filter;
     private Task? _run;
     private int _reading;
-    private int _disposed;
+    private Task? _disposing;
+
+    // Set by the connection loop when a connection ended with no position to resume from; reported, and cleared, when the
+    // next connection's opening frame arrives.
+    private int _positionLost;
 
     // Written by the connection loop, read by anyone.
     private string? _lastEventId;
@@ -91,6 +96,7 @@ public sealed class EventManagerClient : IAsyncDisposable
     /// <exception cref="InvalidOperationException">Another enumeration is running.</exception>
     /// <exception cref="HttpRequestException">The server refused the connection in a way retrying cannot mend (HTTP 400, 401, 403, 404), or <see cref="EventManagerClientOptions.MaxReconnectAttempts"/> ran out; thrown when the events before it are read.</exception>
     /// <exception cref="WebSocketException">The server closed the connection for a protocol violation by this client (1003, 1008, 1009).</exception>
+    /// <remarks>Any other exception that ends the connection loop (one thrown by <see cref="EventManagerClientOptions.ConfigureWebSocket"/>, say) also ends the enumeration, after the events received before it.</remarks>
     public async IAsyncEnumerable<WebSocketEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _reading, 1) != 0)
@@ -118,13 +124,18 @@ public sealed class EventManagerClient : IAsyncDisposable
 
     /// <summary>Closes the connection and stops reconnecting; an enumeration running ends after the events already received.</summary>
     /// <returns>A task that completes when the connection is closed.</returns>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_gate)
         {
-            return;
+            // Every call, the first and any made while it runs, completes when the connection is closed.
+            _disposing ??= DisposeCoreAsync();
+            return new ValueTask(_disposing);
         }
+    }
 
+    private async Task DisposeCoreAsync()
+    {
         await _stop.CancelAsync().ConfigureAwait(false);
         Task? run;
         lock (_gate)
@@ -154,6 +165,12 @@ public sealed class EventManagerClient : IAsyncDisposable
     internal void OnConnected(string? epoch, string? startPosition)
     {
         UpdateEpoch(epoch);
+        if (Interlocked.Exchange(ref _positionLost, 0) != 0)
+        {
+            // The connection before ended without a position (the server's history is off): what was published meanwhile
+            // is lost, and said so, once, now that a connection is back.
+            OnResumed(new ResumeResult(ResumeStatus.Unknown, null, 0));
+        }
 
         // Where this connection starts: the id it resumed after, or, when that could not be recovered or none was asked for,
         // the newest event before it. Resuming from it after a drop before the next event misses nothing, and never pairs an
@@ -218,9 +235,16 @@ public sealed class EventManagerClient : IAsyncDisposable
             {
                 // The loop outlives the call that started it: it must not carry the caller's Activity.Current (or anything else
                 // of its context) into every later connection.
-                using (ExecutionContext.SuppressFlow())
+                if (ExecutionContext.IsFlowSuppressed())
                 {
                     _run = Task.Run(() => RunAsync(_stop.Token));
+                }
+                else
+                {
+                    using (ExecutionContext.SuppressFlow())
+                    {
+                        _run = Task.Run(() => RunAsync(_stop.Token));
+                    }
                 }
             }
         }
@@ -253,8 +277,7 @@ public sealed class EventManagerClient : IAsyncDisposable
             var position = LastEventId;
             if (connectedBefore && position is null)
             {
-                // The server gave no position (its history is off): what was published while disconnected is lost, and said so.
-                OnResumed(new ResumeResult(ResumeStatus.Unknown, null, 0));
+                Volatile.Write(ref _positionLost, 1);
             }
 
             var eventsBefore = Volatile.Read(ref _received);

@@ -66,9 +66,11 @@ public sealed class EventManagerClientOptions
     public int? MaxReconnectAttempts { get; set; }
 
     /// <summary>
-    /// How long a connection may stay silent before it is taken for dead and replaced: the server sends a heartbeat (or an SSE
-    /// keep-alive) every <c>HeartbeatInterval</c>, 30 seconds by default, so keep this well above the server's. Time the client
-    /// spends waiting for room in its receive queue does not count. Default 90 seconds; at least one second.
+    /// How long a connection may stay silent before it is taken for dead and replaced. The server sends a heartbeat (or an SSE
+    /// keep-alive) every <c>HeartbeatInterval</c>, 30 seconds by default. Over WebSocket the server announces its interval, and
+    /// the timeout becomes at least three of them, or none when the server sends no heartbeat; over SSE keep this above the
+    /// server's interval yourself. Time the client spends waiting for room in its receive queue does not count. Default 90
+    /// seconds; at least one second.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(90);
 
@@ -102,7 +104,7 @@ public sealed class EventManagerClientOptions
     /// </summary>
     public Action<Exception>? OnError { get; set; }
 
-    /// <summary>The clock for reconnect delays. Default <see langword="null"/>: <see cref="TimeProvider.System"/>.</summary>
+    /// <summary>The clock for reconnect delays, the backoff and <see cref="IdleTimeout"/>. Default <see langword="null"/>: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider? TimeProvider { get; set; }
 
     internal void Validate()

@@ -48,6 +48,27 @@ public sealed partial class WebSocketEventManager
         }
     }
 
+    /// <summary>
+    /// Events dropped by the ingress and by every listener but socket clients, removed listeners included: a count that only
+    /// rises, for the health check.
+    /// </summary>
+    internal long DroppedOutsideSocketClients()
+    {
+        lock (_gate)
+        {
+            var dropped = _retiredDropped - _retiredSocketClientDropped + Volatile.Read(ref _ingressDropped) + _ingressDrops.Total;
+            foreach (var listener in _registry.Values)
+            {
+                if (!Health.EventManagerHealthCheck.IsSocketClient(listener.Name))
+                {
+                    dropped += listener.Snapshot().Dropped;
+                }
+            }
+
+            return dropped;
+        }
+    }
+
     /// <summary>The queue holding the largest share of its capacity now: the ingress, or the listener's (by name or id) of those <paramref name="counts"/> accepts.</summary>
     /// <returns>The queue's name, how many events it holds and how many it can hold.</returns>
     internal (string Queue, int Depth, int Capacity) FullestQueue(Func<Listener, bool> counts)

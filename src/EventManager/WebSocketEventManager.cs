@@ -42,6 +42,7 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
     private long _nextListenerId;
     private long _retiredDelivered;
     private long _retiredDropped;
+    private long _retiredSocketClientDropped;
     private long _retiredErrors;
     private PaddedCounter _published;
     private long _rejected;
@@ -339,6 +340,11 @@ public sealed partial class WebSocketEventManager : IAsyncDisposable, IDisposabl
             var figures = listener.Snapshot();
             _retiredDelivered += figures.Delivered;
             _retiredDropped += figures.Dropped;
+            if (Health.EventManagerHealthCheck.IsSocketClient(listener.Name))
+            {
+                _retiredSocketClientDropped += figures.Dropped;
+            }
+
             _retiredErrors += figures.Errors;
             _registry.Remove(listener.Id);
             if (!listener.IsRemoved)

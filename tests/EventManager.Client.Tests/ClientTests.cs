@@ -183,7 +183,7 @@ public sealed class ClientTests
         var resumed = new TaskCompletionSource<ResumeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var client = new EventManagerClient(Endpoint(server, "/ws/events"), new EventManagerClientOptions { OnResumed = r => resumed.TrySetResult(r) });
         _ = Collect(client, 1);
-        await Eventually.Until(() => server.Broadcaster.GetClientIds().Count == 1, "the client connects");
+        await Eventually.Until(() => client.Epoch is not null && server.Broadcaster.GetClientIds().Count == 1, "the client has its connected frame");
 
         await server.Broadcaster.DisconnectClientAsync(server.Broadcaster.GetClientIds()[0]);
         var result = await Eventually.Within(resumed.Task, "the reconnect reports");

@@ -119,6 +119,30 @@ public sealed class FakeServerTests
         Assert.That(errors.First(), Is.TypeOf<TimeoutException>().With.Message.Contains("IdleTimeout"));
     }
 
+    [Test]
+    public async Task ReadEventsAsync_ServerAnnouncesNoHeartbeat_NoIdleTimeoutIsKept()
+    {
+        var time = new ManualTimeProvider();
+        await using var fake = await FakeServer.StartAsync("""{"type":"connected","payload":{"epoch":"e1","heartbeat_interval_ms":0}}""");
+        await using var client = new EventManagerClient(fake.Uri, new EventManagerClientOptions { TimeProvider = time });
+        _ = ClientTests.Collect(client, 1);
+        await Eventually.Until(() => client.Epoch == "e1", "the client connects");
+
+        await Eventually.Until(() => time.ActiveTimers == 0, "no timer is armed: a silent connection is not a dead one here");
+    }
+
+    [Test]
+    public async Task ReadEventsAsync_ServerAnnouncesALongHeartbeat_TheIdleTimeoutIsThreeOfThem()
+    {
+        var time = new ManualTimeProvider();
+        await using var fake = await FakeServer.StartAsync("""{"type":"connected","payload":{"epoch":"e1","heartbeat_interval_ms":60000}}""");
+        await using var client = new EventManagerClient(fake.Uri, new EventManagerClientOptions { TimeProvider = time });
+        _ = ClientTests.Collect(client, 1);
+        await Eventually.Until(() => client.Epoch == "e1", "the client connects");
+
+        await Eventually.Until(() => time.HasTimerDueIn(TimeSpan.FromMinutes(3)), "the idle timeout is three heartbeats");
+    }
+
     /// <summary>A Kestrel server on 127.0.0.1 whose one WebSocket endpoint sends the given frames, then waits for the client to leave.</summary>
     private sealed class FakeServer : IAsyncDisposable
     {

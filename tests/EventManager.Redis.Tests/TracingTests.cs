@@ -65,6 +65,35 @@ public sealed class TracingTests
             Assert.That(receive.TraceId, Is.EqualTo(callerTrace));
             Assert.That(receive.ParentSpanId, Is.EqualTo(publish.SpanId), "received as a child of the sender's publish span");
             Assert.That(b.Received.Single(e => e.EventId == evt.EventId).TraceParent, Is.EqualTo(publish.Id), "the context crossed in the event");
+            Assert.That(send.ParentSpanId, Is.EqualTo(default(ActivitySpanId)), "a batch is a root span, linked to its events' publish spans");
+        });
+    }
+
+    [Test]
+    public async Task Receive_AForeignEventWithATraceparent_HandlerRunsInThatTrace()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(WebSocketEventManager.ActivitySourceName, RedisEventMirror.ActivitySourceName)
+            .SetSampler(new AlwaysOnSampler())
+            .AddInMemoryExporter(spans)
+            .Build();
+        await using var server = await RedisServer.StartAsync();
+        var channel = "tracing:" + Guid.NewGuid().ToString("N");
+        await using var b = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel);
+        var handled = new TaskCompletionSource<ActivityTraceId>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Manager.AddListener(e => handled.TrySetResult(Activity.Current?.TraceId ?? default));
+        const string traceId = "0af7651916cd43dd8448eb211c80319c";
+
+        // No origin_id: the mirror gives the event one in a copy, which must not lose its trace.
+        await server.CliAsync("PUBLISH", channel, "{\"event_type\":\"foreign\",\"event_id\":\"f-1\",\"traceparent\":\"00-" + traceId + "-b7ad6b7169203331-01\",\"data\":{}}");
+
+        var handlerTrace = await Eventually.Within(handled.Task, "the handler runs");
+        await Eventually.Until(() => Snapshot(spans).Any(s => s.DisplayName == "receive " + channel), "the receive span ends");
+        Assert.Multiple(() =>
+        {
+            Assert.That(handlerTrace.ToHexString(), Is.EqualTo(traceId));
+            Assert.That(Snapshot(spans).Single(s => s.DisplayName == "receive " + channel).ParentSpanId.ToHexString(), Is.EqualTo("b7ad6b7169203331"));
         });
     }
 

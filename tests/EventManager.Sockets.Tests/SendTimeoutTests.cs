@@ -63,6 +63,34 @@ public sealed class SendTimeoutTests
         });
     }
 
+    [Test]
+    public async Task SendAsync_TimerCallbackATickEarly_ArmsAgainForTheRestAndThenAborts()
+    {
+        var time = new HeldTimerTimeProvider();
+        var transport = new GatedStream();
+        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        var timedOut = 0;
+        using var sender = new WebSocketSender(socket, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut++, CancellationToken.None);
+
+        transport.Hold();
+        var send = sender.SendAsync(static (buffer, _) => buffer.Write("{\"n\":1}"u8), 0);
+        time.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromTicks(1));
+        time.RunCallback();
+        var stillOpen = socket.State;
+        var armedAgainFor = time.LastDue;
+        time.Advance(TimeSpan.FromTicks(1));
+        time.RunCallback();
+        transport.Release();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(stillOpen, Is.EqualTo(WebSocketState.Open), "a tick early is not the timeout");
+            Assert.That(armedAgainFor, Is.EqualTo(TimeSpan.FromTicks(1)), "the timer is armed again for the rest");
+            Assert.That(await Eventually.Within(send.AsTask(), "the send ends"), Is.EqualTo(-1));
+            Assert.That(timedOut, Is.EqualTo(1));
+        });
+    }
+
     /// <summary>A stream whose writes wait while held, and fail once it is disposed; reads wait for ever (nothing is received).</summary>
     private sealed class GatedStream : Stream
     {
@@ -137,6 +165,9 @@ public sealed class SendTimeoutTests
 
         public override long GetTimestamp() => Interlocked.Read(ref _ticks);
 
+        /// <summary>What the timer was last set to.</summary>
+        public TimeSpan LastDue { get; private set; }
+
         public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 
         public void RunCallback() => _timer!.Value.Callback(_timer.Value.State);
@@ -144,12 +175,16 @@ public sealed class SendTimeoutTests
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
             _timer = (callback, state);
-            return new Timer();
+            return new Timer(this);
         }
 
-        private sealed class Timer : ITimer
+        private sealed class Timer(HeldTimerTimeProvider owner) : ITimer
         {
-            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                owner.LastDue = dueTime;
+                return true;
+            }
 
             public void Dispose()
             {

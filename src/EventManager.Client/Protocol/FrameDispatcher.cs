@@ -10,6 +10,9 @@ namespace EventManager.Client;
 /// </summary>
 internal sealed class FrameDispatcher(EventManagerClient client)
 {
+    /// <summary>The heartbeat interval the last <c>connected</c> frame announced (zero: none), or <see langword="null"/> when it named none.</summary>
+    public TimeSpan? ServerHeartbeat { get; private set; }
+
     /// <summary>Handles one WebSocket text message.</summary>
     /// <returns>Whether it was the <c>connected</c> frame.</returns>
     public async ValueTask<bool> OnWebSocketFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
@@ -25,6 +28,9 @@ internal sealed class FrameDispatcher(EventManagerClient client)
             {
                 case "connected":
                     client.OnConnected(OptionalString(payload, "epoch"), OptionalString(payload, "last_event_id"));
+                    ServerHeartbeat = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("heartbeat_interval_ms", out var heartbeat) && heartbeat.ValueKind == JsonValueKind.Number && heartbeat.TryGetInt64(out var ms)
+                        ? TimeSpan.FromMilliseconds(ms)
+                        : null;
                     return true;
                 case "event":
                     // The frame's buffer is reused for the next message, and the event keeps parts of what it parses.

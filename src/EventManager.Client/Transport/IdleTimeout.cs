@@ -9,7 +9,7 @@ internal sealed class IdleTimeout : IDisposable
 {
     private readonly CancellationTokenSource _cancel;
     private readonly ITimer _timer;
-    private readonly TimeSpan _timeout;
+    private TimeSpan _timeout;
 
     public IdleTimeout(TimeProvider time, TimeSpan timeout, CancellationToken outer)
     {
@@ -20,6 +20,21 @@ internal sealed class IdleTimeout : IDisposable
 
     /// <summary>Cancelled when the connection has been idle for the timeout, or when the outer token is.</summary>
     public CancellationToken Token => _cancel.Token;
+
+    /// <summary>
+    /// Fits the timeout to the heartbeat the server announced (<c>heartbeat_interval_ms</c>): at least three intervals, so a
+    /// server with a longer one is not taken for dead between heartbeats; none when it sends no heartbeat, which leaves a
+    /// silent connection nothing to tell it by.
+    /// </summary>
+    public void FitTo(TimeSpan? serverHeartbeat)
+    {
+        if (serverHeartbeat is not { } heartbeat)
+        {
+            return;
+        }
+
+        _timeout = heartbeat <= TimeSpan.Zero ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(_timeout.Ticks, 3 * heartbeat.Ticks));
+    }
 
     /// <summary>Something arrived: the connection is alive; the timeout starts again.</summary>
     public void Touch() => _timer.Change(_timeout, Timeout.InfiniteTimeSpan);

@@ -50,6 +50,7 @@ internal static class WebSocketTransport
             }
             else if (type == WebSocketMessageType.Text && await dispatcher.OnWebSocketFrameAsync(message.WrittenMemory, cancellationToken).ConfigureAwait(false))
             {
+                idle.FitTo(dispatcher.ServerHeartbeat);
                 connected();
             }
 

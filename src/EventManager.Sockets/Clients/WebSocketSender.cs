@@ -34,14 +34,12 @@ internal sealed class WebSocketSender : IDisposable
     // Any thread: set once, by whoever starts closing first.
     private int _closing;
 
-    // 1 while a send waits with the timer armed; whoever takes it back to 0 first (the send finishing, or the timer firing)
-    // decides, so a timer that fires just as the send completes cannot abort a healthy socket.
-    private int _armed;
-
-    // When the send that waits now armed the timer (a timestamp of _time). A callback of the timer as armed by an earlier send
-    // can run after that send finished and this one re-armed it (a thread-pool timer fires, then its callback waits for a
-    // thread): it must not abort this send before its own timeout has passed.
-    private long _armedAt;
+    // While a send waits with the timer armed: when it armed it (a timestamp of _time, plus one so that 0 means "not armed").
+    // Whoever takes it back to 0 first decides: the send finishing, or the timer's callback finding that this very arming has
+    // waited the whole timeout. So a callback that runs just as the send completes, or late, after an earlier send armed the
+    // timer and this one re-armed it, cannot abort a healthy send; and one that runs a little early (timers count coarser time
+    // than timestamps) arms the timer again for the rest instead of letting the timeout lapse.
+    private long _armed;
 
     // Set by the send timer when it aborts the socket; read by the send it aborted.
     private int _timedOut;
@@ -102,8 +100,7 @@ internal sealed class WebSocketSender : IDisposable
             }
             else
             {
-                Volatile.Write(ref _armedAt, _time.GetTimestamp());
-                Volatile.Write(ref _armed, 1);
+                Volatile.Write(ref _armed, _time.GetTimestamp() + 1);
                 _sendTimer.Change(_sendTimeout, Timeout.InfiniteTimeSpan);
                 try
                 {
@@ -187,15 +184,24 @@ internal sealed class WebSocketSender : IDisposable
     /// <summary>On the send timer: a send has waited for the client for the whole send timeout.</summary>
     private void AbortStuckSend()
     {
-        if (_time.GetElapsedTime(Volatile.Read(ref _armedAt)) < _sendTimeout)
+        var armed = Volatile.Read(ref _armed);
+        if (armed == 0)
         {
-            // A late callback from an earlier send's arming; the timer as armed for this send fires in its own time.
+            // The send finished first.
             return;
         }
 
-        if (Interlocked.CompareExchange(ref _armed, 0, 1) != 1)
+        var waited = _time.GetElapsedTime(armed - 1);
+        if (waited < _sendTimeout)
         {
-            // The send finished first.
+            // Early, or late from an earlier arming: this send has not waited its timeout yet.
+            _sendTimer.Change(_sendTimeout - waited, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _armed, 0, armed) != armed)
+        {
+            // The send finished, or another send armed the timer, meanwhile.
             return;
         }
 

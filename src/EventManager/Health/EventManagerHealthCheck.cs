@@ -27,8 +27,7 @@ internal sealed class EventManagerHealthCheck(WebSocketEventManager manager, Eve
         }
 
         var metrics = manager.GetMetrics();
-        var ownDrops = manager.GetTotals().IngressDropped
-            + metrics.Listeners.Where(l => !IsSocketClient(l.Name)).Sum(l => l.Dropped);
+        var ownDrops = manager.DroppedOutsideSocketClients();
         var fullest = manager.FullestQueue(l => !IsSocketClient(l.Name));
         var fill = (double)fullest.Depth / fullest.Capacity;
         var data = new Dictionary<string, object>
@@ -51,7 +50,7 @@ internal sealed class EventManagerHealthCheck(WebSocketEventManager manager, Eve
         HealthCheckResult result;
         if (_drops.RoseRecently(ownDrops))
         {
-            result = HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"Events were dropped within the last {options.DropWindow} ({ownDrops} by the ingress and the listeners registered now)."), data: data);
+            result = HealthCheckResult.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"Events were dropped within the last {options.DropWindow} ({ownDrops} by the ingress and the listeners in all, socket clients aside)."), data: data);
         }
         else if (fill >= options.DegradedQueueFill)
         {
@@ -65,5 +64,5 @@ internal sealed class EventManagerHealthCheck(WebSocketEventManager manager, Eve
         return Task.FromResult(result);
     }
 
-    private static bool IsSocketClient(string? listenerName) => listenerName?.StartsWith(SocketClientPrefix, StringComparison.Ordinal) == true;
+    internal static bool IsSocketClient(string? listenerName) => listenerName?.StartsWith(SocketClientPrefix, StringComparison.Ordinal) == true;
 }

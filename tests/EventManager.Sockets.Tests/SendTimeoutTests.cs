@@ -15,11 +15,9 @@ public sealed class SendTimeoutTests
     [Test]
     public async Task SendAsync_TimerCallbackFromTheSendBeforeRunsDuringTheNext_DoesNotAbortTheSocket()
     {
-        var time = new HeldTimerTimeProvider();
-        var transport = new GatedStream();
-        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
-        var timedOut = 0;
-        using var sender = new WebSocketSender(socket, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut++, CancellationToken.None);
+        var (time, transport, socket, sender, timedOut) = Sender();
+        using var _ = socket;
+        using var __ = sender;
 
         transport.Hold();
         var first = sender.SendAsync(static (buffer, _) => buffer.Write("{\"n\":1}"u8), 0);
@@ -37,18 +35,16 @@ public sealed class SendTimeoutTests
         {
             Assert.That(await Eventually.Within(second.AsTask(), "the second send ends"), Is.GreaterThan(0), "the second send went out");
             Assert.That(socket.State, Is.EqualTo(WebSocketState.Open));
-            Assert.That(timedOut, Is.Zero);
+            Assert.That(timedOut.Count, Is.Zero);
         });
     }
 
     [Test]
     public async Task SendAsync_WaitingForTheWholeSendTimeout_AbortsTheSocket()
     {
-        var time = new HeldTimerTimeProvider();
-        var transport = new GatedStream();
-        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
-        var timedOut = 0;
-        using var sender = new WebSocketSender(socket, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut++, CancellationToken.None);
+        var (time, transport, socket, sender, timedOut) = Sender();
+        using var _ = socket;
+        using var __ = sender;
 
         transport.Hold();
         var send = sender.SendAsync(static (buffer, _) => buffer.Write("{\"n\":1}"u8), 0);
@@ -59,18 +55,16 @@ public sealed class SendTimeoutTests
         Assert.Multiple(async () =>
         {
             Assert.That(await Eventually.Within(send.AsTask(), "the send ends"), Is.EqualTo(-1));
-            Assert.That(timedOut, Is.EqualTo(1));
+            Assert.That(timedOut.Count, Is.EqualTo(1));
         });
     }
 
     [Test]
     public async Task SendAsync_TimerCallbackATickEarly_ArmsAgainForTheRestAndThenAborts()
     {
-        var time = new HeldTimerTimeProvider();
-        var transport = new GatedStream();
-        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
-        var timedOut = 0;
-        using var sender = new WebSocketSender(socket, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut++, CancellationToken.None);
+        var (time, transport, socket, sender, timedOut) = Sender();
+        using var _ = socket;
+        using var __ = sender;
 
         transport.Hold();
         var send = sender.SendAsync(static (buffer, _) => buffer.Write("{\"n\":1}"u8), 0);
@@ -87,8 +81,25 @@ public sealed class SendTimeoutTests
             Assert.That(stillOpen, Is.EqualTo(WebSocketState.Open), "a tick early is not the timeout");
             Assert.That(armedAgainFor, Is.EqualTo(TimeSpan.FromTicks(1)), "the timer is armed again for the rest");
             Assert.That(await Eventually.Within(send.AsTask(), "the send ends"), Is.EqualTo(-1));
-            Assert.That(timedOut, Is.EqualTo(1));
+            Assert.That(timedOut.Count, Is.EqualTo(1));
         });
+    }
+
+    /// <summary>A sender with a 5-second send timeout over a gated stream, on a clock whose timer the test runs.</summary>
+    private static (HeldTimerTimeProvider Time, GatedStream Transport, WebSocket Socket, WebSocketSender Sender, TimeoutCount TimedOut) Sender()
+    {
+        var time = new HeldTimerTimeProvider();
+        var transport = new GatedStream();
+        var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        var timedOut = new TimeoutCount();
+        var sender = new WebSocketSender(socket, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut.Count++, CancellationToken.None);
+        return (time, transport, socket, sender, timedOut);
+    }
+
+    /// <summary>How many times the sender reported a send timeout.</summary>
+    private sealed class TimeoutCount
+    {
+        public int Count { get; set; }
     }
 
     /// <summary>A stream whose writes wait while held, and fail once it is disposed; reads wait for ever (nothing is received).</summary>

@@ -37,7 +37,8 @@ var reading = Task.Run(async () =>
         }
     }
 });
-while (app.Services.GetRequiredService<EventManager.Sockets.WebSocketBroadcaster>().GetMetrics().ConnectedClients == 0)
+// The client's stream starts at the server's hello, which gives it its position; events published before would not be its own.
+while (client.LastEventId is null)
 {
     await Task.Delay(10, timeout.Token);
 }

@@ -28,13 +28,8 @@ internal static class MirrorTracing
             return null;
         }
 
-        activity.DisplayName = "send " + channel;
-        if (activity.IsAllDataRequested)
+        if (TraceContext.Describe(activity, "send " + channel, "redis", channel, "send", "publish"))
         {
-            activity.SetTag(TraceContext.System, "redis");
-            activity.SetTag(TraceContext.DestinationName, channel);
-            activity.SetTag(TraceContext.OperationType, "send");
-            activity.SetTag(TraceContext.OperationName, "publish");
             activity.SetTag(TraceContext.BatchMessageCount, count);
         }
 
@@ -55,13 +50,8 @@ internal static class MirrorTracing
             return null;
         }
 
-        activity.DisplayName = "receive " + channel;
-        if (activity.IsAllDataRequested)
+        if (TraceContext.Describe(activity, "receive " + channel, "redis", channel, "receive", "receive"))
         {
-            activity.SetTag(TraceContext.System, "redis");
-            activity.SetTag(TraceContext.DestinationName, channel);
-            activity.SetTag(TraceContext.OperationType, "receive");
-            activity.SetTag(TraceContext.OperationName, "receive");
             activity.SetTag(TraceContext.MessageId, evt.EventId);
         }
 

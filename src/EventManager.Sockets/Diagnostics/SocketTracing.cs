@@ -29,13 +29,8 @@ internal static class SocketTracing
         }
 
         var destination = connection.Options.SessionId ?? "global";
-        activity.DisplayName = "send " + destination;
-        if (activity.IsAllDataRequested)
+        if (TraceContext.Describe(activity, "send " + destination, "eventmanager", destination, "send", "send"))
         {
-            activity.SetTag(TraceContext.System, "eventmanager");
-            activity.SetTag(TraceContext.DestinationName, destination);
-            activity.SetTag(TraceContext.OperationType, "send");
-            activity.SetTag(TraceContext.OperationName, "send");
             activity.SetTag(TraceContext.BatchMessageCount, batch.Count);
             activity.SetTag(TraceContext.ClientId, connection.Id);
         }

@@ -29,19 +29,13 @@ internal static class EventTracing
             return null;
         }
 
-        activity.DisplayName = "publish " + evt.EventType;
-
         if (evt.TraceParent is null)
         {
             evt.SetTraceContext(activity.Id, activity.TraceStateString);
         }
 
-        if (activity.IsAllDataRequested)
+        if (TraceContext.Describe(activity, "publish " + evt.EventType, "eventmanager", evt.EventType, "send", "publish"))
         {
-            activity.SetTag(TraceContext.System, "eventmanager");
-            activity.SetTag(TraceContext.DestinationName, evt.EventType);
-            activity.SetTag(TraceContext.OperationType, "send");
-            activity.SetTag(TraceContext.OperationName, "publish");
             activity.SetTag(TraceContext.MessageId, evt.EventId);
         }
 
@@ -62,13 +56,8 @@ internal static class EventTracing
             return null;
         }
 
-        activity.DisplayName = "process " + evt.EventType;
-        if (activity.IsAllDataRequested)
+        if (TraceContext.Describe(activity, "process " + evt.EventType, "eventmanager", evt.EventType, "process", "process"))
         {
-            activity.SetTag(TraceContext.System, "eventmanager");
-            activity.SetTag(TraceContext.DestinationName, evt.EventType);
-            activity.SetTag(TraceContext.OperationType, "process");
-            activity.SetTag(TraceContext.OperationName, "process");
             activity.SetTag(TraceContext.MessageId, evt.EventId);
             activity.SetTag("eventmanager.listener.id", listenerId);
             if (listenerName is not null)

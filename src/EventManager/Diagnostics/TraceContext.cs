@@ -16,6 +16,26 @@ internal static class TraceContext
     public const string BatchMessageCount = "messaging.batch.message_count";
     public const string ClientId = "messaging.client.id";
 
+    /// <summary>
+    /// Names a span that exists (the display name is set only now, so a span not sampled cost no string) and, when the listener
+    /// wants its data, gives it the messaging attributes every package's spans share.
+    /// </summary>
+    /// <returns>Whether the listener wants the data, so the caller adds its own attributes too.</returns>
+    public static bool Describe(Activity activity, string displayName, string system, string destination, string operationType, string operationName)
+    {
+        activity.DisplayName = displayName;
+        if (!activity.IsAllDataRequested)
+        {
+            return false;
+        }
+
+        activity.SetTag(System, system);
+        activity.SetTag(DestinationName, destination);
+        activity.SetTag(OperationType, operationType);
+        activity.SetTag(OperationName, operationName);
+        return true;
+    }
+
     /// <summary>The context of the span that published <paramref name="evt"/>, when it carries a valid one.</summary>
     public static bool TryGet(WebSocketEvent evt, out ActivityContext context)
     {

@@ -143,6 +143,34 @@ public sealed class FakeServerTests
         await Eventually.Until(() => time.HasTimerDueIn(TimeSpan.FromMinutes(3)), "the idle timeout is three heartbeats");
     }
 
+    [Test]
+    public async Task ReadEventsAsync_ServerAcceptsThenClosesAtOnce_TheBackoffKeepsGrowing()
+    {
+        var time = new ManualTimeProvider();
+        await using var fake = await FakeServer.StartAsync(closeAfterFrames: true, """{"type":"connected","payload":{"epoch":"e1"}}""");
+        var errors = new ConcurrentQueue<Exception>();
+        await using var client = new EventManagerClient(fake.Uri, new EventManagerClientOptions { TimeProvider = time, OnError = errors.Enqueue });
+        _ = ClientTests.Collect(client, 1);
+        var delays = new List<TimeSpan>();
+
+        for (var connection = 1; connection <= 3; connection++)
+        {
+            // The connection has ended (and its idle timer with it) when its close is reported: the timer armed then is the backoff.
+            await Eventually.Until(() => errors.Count == connection && time.NextDueIn is not null, "the client waits before reconnecting");
+            var delay = time.NextDueIn!.Value;
+            delays.Add(delay);
+            time.Advance(delay);
+        }
+
+        // Each delay is the doubled one less up to half at random: 125-250 ms, 250-500 ms, 500-1,000 ms. Had a connection that
+        // opened and closed at once started the backoff afresh, all three would be 125-250 ms.
+        Assert.Multiple(() =>
+        {
+            Assert.That(delays[0], Is.InRange(TimeSpan.FromMilliseconds(125), TimeSpan.FromMilliseconds(250)));
+            Assert.That(delays[2], Is.InRange(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(1000)));
+        });
+    }
+
     /// <summary>A Kestrel server on 127.0.0.1 whose one WebSocket endpoint sends the given frames, then waits for the client to leave.</summary>
     private sealed class FakeServer : IAsyncDisposable
     {
@@ -161,7 +189,10 @@ public sealed class FakeServerTests
         /// <summary>How many WebSocket connections the endpoint has accepted.</summary>
         public int Connections => Volatile.Read(ref _connections.Value);
 
-        public static async Task<FakeServer> StartAsync(params string[] frames)
+        public static Task<FakeServer> StartAsync(params string[] frames) => StartAsync(closeAfterFrames: false, frames);
+
+        /// <summary>Starts the server; with <paramref name="closeAfterFrames"/> each connection is closed once its frames are sent.</summary>
+        public static async Task<FakeServer> StartAsync(bool closeAfterFrames, params string[] frames)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -176,6 +207,11 @@ public sealed class FakeServerTests
                 foreach (var frame in frames)
                 {
                     await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
+                }
+
+                if (closeAfterFrames)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
                 }
 
                 var buffer = new byte[1024];

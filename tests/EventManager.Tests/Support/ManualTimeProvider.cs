@@ -34,6 +34,19 @@ internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
         }
     }
 
+    /// <summary>How far from now the soonest armed timer is due, or <see langword="null"/> when none is armed.</summary>
+    public TimeSpan? NextDueIn
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var due = _timers.Where(t => t.DueAt is not null).Select(t => t.DueAt!.Value - _now).ToList();
+                return due.Count == 0 ? null : due.Min();
+            }
+        }
+    }
+
     public override DateTimeOffset GetUtcNow()
     {
         lock (_gate)

@@ -105,6 +105,7 @@ public sealed class SendTimeoutTests
     /// <summary>A stream whose writes wait while held, and fail once it is disposed; reads wait for ever (nothing is received).</summary>
     private sealed class GatedStream : Stream
     {
+        private readonly TaskCompletionSource _nothingArrives = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource _open = Opened();
 
         public override bool CanRead => true;
@@ -138,9 +139,10 @@ public sealed class SendTimeoutTests
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+        // Nothing is ever received: a read ends only when the socket cancels it.
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await _nothingArrives.Task.WaitAsync(cancellationToken);
             return 0;
         }
 

@@ -24,7 +24,16 @@ var manager = app.Services.GetRequiredService<WebSocketEventManager>();
 var mirrorOptions = new RedisMirrorOptions { Configuration = "localhost:6379", SharedHistory = true };
 
 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-await using var client = new EventManagerClient(new UriBuilder(address) { Scheme = "ws", Path = "/ws/events" }.Uri);
+for (var i = 0; i < 3; i++)
+{
+    manager.BroadcastAgentMessage("agent_" + i, "consumer", "hello " + i);
+}
+
+// Resuming from the stream's epoch means "from its start": the events already published are replayed, so nothing has to
+// wait for the connection before publishing.
+await using var client = new EventManagerClient(
+    new UriBuilder(address) { Scheme = "ws", Path = "/ws/events" }.Uri,
+    new EventManagerClientOptions { LastEventId = manager.Epoch, Epoch = manager.Epoch });
 var received = new List<WebSocketEvent>();
 var reading = Task.Run(async () =>
 {
@@ -37,17 +46,6 @@ var reading = Task.Run(async () =>
         }
     }
 });
-// The client's stream starts at the server's hello, which gives it its position; events published before would not be its own.
-while (client.LastEventId is null)
-{
-    await Task.Delay(10, timeout.Token);
-}
-
-for (var i = 0; i < 3; i++)
-{
-    manager.BroadcastAgentMessage("agent_" + i, "consumer", "hello " + i);
-}
-
 await reading.WaitAsync(timeout.Token);
 using var http = new HttpClient { BaseAddress = address };
 var health = await http.GetStringAsync(new Uri("/health", UriKind.Relative), timeout.Token);

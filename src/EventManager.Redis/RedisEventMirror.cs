@@ -34,6 +34,9 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
     private readonly RedisMirrorInstruments _instruments;
     private readonly CancellationTokenSource _abort = new();
 
+    // Longer than StackExchange.Redis takes to renew subscriptions after an ordinary reconnect.
+    private static readonly TimeSpan SubscriptionRenewalPatience = TimeSpan.FromSeconds(1);
+
     // Set by the start, awaited by the stop.
     private Task _outboundLoop = Task.CompletedTask;
     private Task _inboundLoop = Task.CompletedTask;
@@ -190,13 +193,15 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
 
     /// <summary>
     /// StackExchange.Redis renews subscriptions some time after it reports a restored connection, with no event of its own,
-    /// so the state is looked at again every <see cref="RedisMirrorOptions.RetryInterval"/>.
+    /// and after a cluster failover sometimes not at all, so the state is looked at again every
+    /// <see cref="RedisMirrorOptions.RetryInterval"/>, and a subscription missing for long is renewed.
     /// </summary>
     private async Task WatchHealthAsync()
     {
         while (!_abort.IsCancellationRequested && !_outbound.IsStopping)
         {
             await Pause.ForAsync(_retryInterval, _time, _abort.Token).ConfigureAwait(false);
+            await _connection.RenewSubscriptionsIfLostAsync(SubscriptionRenewalPatience).ConfigureAwait(false);
             _health.Refresh();
             if (_history is not null)
             {

@@ -6,8 +6,9 @@ namespace EventManager.Redis;
 
 /// <summary>
 /// The mirror's connection to Redis: connects without ever failing the start, subscribes to the channel (and the session
-/// pattern), knows whether the server has those subscriptions, and picks the channel an event is published on. Reports
-/// connection losses and returns through the counters and <c>onStateChanged</c>.
+/// pattern), knows whether the server has those subscriptions and renews them when StackExchange.Redis does not, and picks
+/// the channel an event is published on. Reports connection losses and returns through the counters and
+/// <c>onStateChanged</c>.
 /// </summary>
 internal sealed class MirrorConnection
 {
@@ -30,14 +31,20 @@ internal sealed class MirrorConnection
     // Set once, when stopping.
     private bool _unsubscribed;
 
-    // Set once, on connecting.
-    private bool _onCluster;
+    // The health loop only: when it first found the connection up but a subscription missing, and whether it has said so.
+    private long _subscriptionMissingSince = long.MinValue;
+    private bool _renewalLogged;
 
     public MirrorConnection(RedisMirrorOptions options, MirrorCounters counters, ILogger logger, TimeProvider time, Action onStateChanged)
     {
         _configuration = options.ParsedConfiguration();
         _channelName = options.Channel;
-        Channel = options.PubSubMode == RedisPubSubMode.Sharded ? RedisChannel.Sharded(options.Channel) : RedisChannel.Literal(options.Channel);
+        // On a cluster a key-routed channel is published and subscribed on the primary that owns its slot, as a sharded one
+        // is, so a publish counts every mirror's subscription there (classic pub/sub still reaches subscribers on any node).
+        // On one server routing changes nothing.
+        Channel = options.PubSubMode == RedisPubSubMode.Sharded
+            ? RedisChannel.Sharded(options.Channel)
+            : RedisChannel.Literal(options.Channel).WithKeyRouting();
         if (options.UseSessionChannels)
         {
             _sessionChannelPrefix = options.Channel + ":session:";
@@ -79,7 +86,6 @@ internal sealed class MirrorConnection
         _multiplexer.ConnectionFailed += OnConnectionFailed;
         _multiplexer.ConnectionRestored += OnConnectionRestored;
         _subscriber = _multiplexer.GetSubscriber();
-        _onCluster = _multiplexer.GetServers().Any(server => server.ServerType == ServerType.Cluster);
 
         // StackExchange.Redis keeps these subscriptions and renews them on every reconnect, including a first connection
         // made after a start that found no server. Each is read through a queue, which delivers one message at a time in
@@ -158,11 +164,55 @@ internal sealed class MirrorConnection
     }
 
     /// <summary>
-    /// Whether the number a publish returns counts every subscriber, so that a drop means one is missing: on one server,
-    /// yes; on a cluster a classic PUBLISH counts only the node that ran it, which StackExchange.Redis varies, and a sharded
-    /// one is not proven yet (docs/redis.md). False too once this mirror has ended its own subscriptions, stopping.
+    /// Whether the number a publish returns counts every mirror's subscription, so that a drop means one is missing: yes, as
+    /// the channel is published and subscribed on one node even on a cluster (the slot's primary), until this mirror ends its
+    /// own subscriptions, stopping.
     /// </summary>
-    public bool CountsEverySubscriber => !_onCluster && !Volatile.Read(ref _unsubscribed);
+    public bool CountsEverySubscriber => !Volatile.Read(ref _unsubscribed);
+
+    /// <summary>
+    /// Renews the subscriptions when the connection is up but one has been missing for <paramref name="patience"/>.
+    /// StackExchange.Redis renews them itself after a reconnect, but after a cluster failover it may try while its map of the
+    /// slots still names the dead primary and then not try again; reloading the cluster's layout makes it subscribe where
+    /// the slot now is. Called by the health loop, one call at a time.
+    /// </summary>
+    public async Task RenewSubscriptionsIfLostAsync(TimeSpan patience)
+    {
+        if (_multiplexer is not { IsConnected: true } multiplexer || Volatile.Read(ref _unsubscribed) || IsSubscribed())
+        {
+            _subscriptionMissingSince = long.MinValue;
+            _renewalLogged = false;
+            return;
+        }
+
+        if (_subscriptionMissingSince == long.MinValue)
+        {
+            _subscriptionMissingSince = _time.GetTimestamp();
+            return;
+        }
+
+        if (_time.GetElapsedTime(_subscriptionMissingSince) < patience)
+        {
+            return;
+        }
+
+        if (!_renewalLogged)
+        {
+            _renewalLogged = true;
+            Log.SubscriptionRenewed(_logger, _channelName, patience);
+        }
+
+        _subscriptionMissingSince = _time.GetTimestamp();
+        try
+        {
+            await multiplexer.ConfigureAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Tried again after another wait.
+            Interlocked.Increment(ref _counters.RedisErrors);
+        }
+    }
 
     /// <summary>Ends the subscriptions, stopping; Redis being unreachable is no error here.</summary>
     public async Task UnsubscribeAllAsync()

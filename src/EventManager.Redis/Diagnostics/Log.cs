@@ -31,6 +31,9 @@ internal static partial class Log
     [LoggerMessage(111, LogLevel.Information, "{Subscribed} of the {Expected} Redis subscribers are back after {GracePeriod}; the one missing is taken to have stopped, and the events held for it are sent on.")]
     public static partial void ReceiverLeft(ILogger logger, long expected, long subscribed, TimeSpan gracePeriod);
 
+    [LoggerMessage(112, LogLevel.Information, "The Redis connection is up but the subscription to '{Channel}' has been missing for {Patience} (after a cluster failover StackExchange.Redis may not renew it); reloading the cluster's layout to subscribe again.")]
+    public static partial void SubscriptionRenewed(ILogger logger, string channel, TimeSpan patience);
+
     [LoggerMessage(107, LogLevel.Warning, "The Redis mirror did not send its buffer within {Timeout}; {Unsent} events were dropped.")]
     public static partial void ShutdownTimedOut(ILogger logger, TimeSpan timeout, int unsent);
 

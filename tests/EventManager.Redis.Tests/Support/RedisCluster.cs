@@ -36,6 +36,9 @@ internal sealed class RedisCluster : IAsyncDisposable
                     "--cluster-enabled", "yes",
                     "--cluster-config-file", $"nodes-{i}.conf",
                     "--cluster-node-timeout", "2000",
+                    // A replica's first sync would otherwise wait 5 s for more replicas to share it, and a replica that has
+                    // never synced may not take over.
+                    "--repl-diskless-sync-delay", "0",
                     "--dir", directory));
             }
 
@@ -43,7 +46,7 @@ internal sealed class RedisCluster : IAsyncDisposable
             create.AddRange(servers.Select(s => $"127.0.0.1:{s.Port}"));
             create.AddRange(["--cluster-replicas", "1", "--cluster-yes"]);
             await servers[0].CliAsync([.. create]);
-            await Eventually.Until(() => servers.All(s => s.CliAsync("CLUSTER", "INFO").GetAwaiter().GetResult().Contains("cluster_state:ok", StringComparison.Ordinal)), "every node sees the cluster as ok", TimeSpan.FromMinutes(1));
+            await Eventually.Until(async () => await cluster.AllLiveNodesOkAsync() && await cluster.ReplicasInSyncAsync(), "every node sees the cluster as ok and every replica is in sync", TimeSpan.FromMinutes(1));
             return cluster;
         }
         catch
@@ -56,12 +59,78 @@ internal sealed class RedisCluster : IAsyncDisposable
     /// <summary>Classic and sharded subscribers of the channel, as the primary that owns its slot counts them.</summary>
     public async Task<(long Classic, long Sharded)> SubscribersAsync(string channel)
     {
-        var slot = int.Parse(await _servers[0].CliAsync("CLUSTER", "KEYSLOT", channel), CultureInfo.InvariantCulture);
-        var ownerPort = await PrimaryOfSlotAsync(_servers[0], slot);
+        var ownerPort = await PrimaryOfSlotAsync(AnyLive, await SlotOfAsync(channel));
         var owner = _servers.Single(s => s.Port == ownerPort);
         var classic = (await owner.CliAsync("PUBSUB", "NUMSUB", channel)).Split('\n')[^1];
         var sharded = (await owner.CliAsync("PUBSUB", "SHARDNUMSUB", channel)).Split('\n')[^1];
         return (long.Parse(classic, CultureInfo.InvariantCulture), long.Parse(sharded, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Kills the primary that owns the channel's slot, as a crash would. Start it again with <see cref="RejoinAsync"/>.</summary>
+    public async Task<RedisServer> KillPrimaryOfAsync(string channel)
+    {
+        var primaryPort = await PrimaryOfSlotAsync(AnyLive, await SlotOfAsync(channel));
+        var primary = _servers.Single(s => s.Port == primaryPort);
+        primary.Kill();
+        return primary;
+    }
+
+    /// <summary>Returns once a replica has taken the channel's slot over from a killed primary and every live node sees the cluster as ok.</summary>
+    public async Task AwaitTakeoverAsync(string channel, RedisServer killed)
+    {
+        var slot = await SlotOfAsync(channel);
+        await Eventually.Until(
+            async () => await PrimaryOfSlotAsync(AnyLive, slot) is var port && port > 0 && port != killed.Port && await AllLiveNodesOkAsync(),
+            $"a replica took over slot {slot} from the killed primary on port {killed.Port}",
+            TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Starts a killed node again; it rejoins as a replica of the node that took its slots over.</summary>
+    public async Task RejoinAsync(RedisServer node)
+    {
+        await node.RestartAsync();
+        await Eventually.Until(
+            async () => await AllLiveNodesOkAsync() && await ReplicasInSyncAsync(),
+            $"the node on port {node.Port} rejoined as a replica",
+            TimeSpan.FromMinutes(1));
+    }
+
+    private RedisServer AnyLive => _servers.First(s => s.IsRunning);
+
+    private async Task<int> SlotOfAsync(string channel) =>
+        int.Parse(await AnyLive.CliAsync("CLUSTER", "KEYSLOT", channel), CultureInfo.InvariantCulture);
+
+    private async Task<bool> ReplicasInSyncAsync()
+    {
+        var replicas = 0;
+        foreach (var server in _servers.Where(s => s.IsRunning))
+        {
+            var replication = await server.CliAsync("INFO", "replication");
+            if (replication.Contains("role:slave", StringComparison.Ordinal))
+            {
+                if (!replication.Contains("master_link_status:up", StringComparison.Ordinal))
+                {
+                    return false;
+                }
+
+                replicas++;
+            }
+        }
+
+        return replicas == Nodes / 2;
+    }
+
+    private async Task<bool> AllLiveNodesOkAsync()
+    {
+        foreach (var server in _servers.Where(s => s.IsRunning))
+        {
+            if (!(await server.CliAsync("CLUSTER", "INFO")).Contains("cluster_state:ok", StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public async ValueTask DisposeAsync()

@@ -20,7 +20,8 @@ internal sealed class LocalRedis : IDisposable
 
     public string Configuration => $"127.0.0.1:{Port},syncTimeout=10000";
 
-    public static LocalRedis Start()
+    /// <param name="arguments">More redis-server arguments, such as cluster mode's.</param>
+    public static LocalRedis Start(params string[] arguments)
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -30,7 +31,7 @@ internal sealed class LocalRedis : IDisposable
         }
 
         var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning" })
+        foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning" }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -54,6 +55,23 @@ internal sealed class LocalRedis : IDisposable
                 Thread.Sleep(20);
             }
         }
+    }
+
+    /// <summary>Runs redis-cli against this server and returns what it printed.</summary>
+    public string Cli(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-p");
+        start.ArgumentList.Add(Port.ToString(CultureInfo.InvariantCulture));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var cli = Process.Start(start) ?? throw new InvalidOperationException("redis-cli did not start; it comes with Debian's redis-tools.");
+        var output = cli.StandardOutput.ReadToEnd();
+        cli.WaitForExit();
+        return cli.ExitCode == 0 ? output : throw new InvalidOperationException($"redis-cli {string.Join(' ', arguments)} failed: {cli.StandardError.ReadToEnd()}");
     }
 
     public void Dispose()

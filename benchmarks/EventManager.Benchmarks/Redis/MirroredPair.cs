@@ -26,14 +26,23 @@ internal sealed class MirroredPair : IAsyncDisposable
     /// <summary>Called on B for each event from A, with its age when it arrived.</summary>
     public Action<TimeSpan>? OnLatency { get; set; }
 
-    public static async Task<MirroredPair> StartAsync(string configuration)
+    /// <param name="configuration">The StackExchange.Redis configuration string.</param>
+    /// <param name="configure">Changes from the default mirror options, such as the pub/sub mode or the shared history.</param>
+    public static async Task<MirroredPair> StartAsync(string configuration, Action<RedisMirrorOptions>? configure = null)
     {
         var pair = new MirroredPair(new WebSocketEventManager(), new WebSocketEventManager());
         var channel = "bench:" + Guid.NewGuid().ToString("N");
         pair.B.AddListener(pair.OnReceived);
-        pair.MirrorA = await RedisEventMirror.StartAsync(pair.A, new RedisMirrorOptions { Configuration = configuration, Channel = channel });
-        pair.MirrorB = await RedisEventMirror.StartAsync(pair.B, new RedisMirrorOptions { Configuration = configuration, Channel = channel });
+        pair.MirrorA = await RedisEventMirror.StartAsync(pair.A, Options(configuration, channel, configure));
+        pair.MirrorB = await RedisEventMirror.StartAsync(pair.B, Options(configuration, channel, configure));
         return pair;
+    }
+
+    private static RedisMirrorOptions Options(string configuration, string channel, Action<RedisMirrorOptions>? configure)
+    {
+        var options = new RedisMirrorOptions { Configuration = configuration, Channel = channel };
+        configure?.Invoke(options);
+        return options;
     }
 
     /// <summary>Completes when B has received <paramref name="count"/> more events from A.</summary>

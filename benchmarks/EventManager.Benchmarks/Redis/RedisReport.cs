@@ -6,9 +6,10 @@ using EventManager.Redis;
 namespace EventManager.Benchmarks.Redis;
 
 /// <summary>
-/// The cross-instance report: saturation throughput of two mirrored managers and their latency at a fixed
-/// 10,000 events/s, beside redis-benchmark's PUBLISH throughput against the same server in the same run.
-/// Fixed-rate latency percentiles do not fit BenchmarkDotNet's invocation model, hence this harness.
+/// The cross-instance report: saturation throughput of two mirrored managers and their latency at a fixed 10,000 events/s,
+/// on one server, with the shared history, and on a cluster in both pub/sub modes, beside redis-benchmark's PUBLISH
+/// throughput against the same server in the same run. Fixed-rate latency percentiles do not fit BenchmarkDotNet's
+/// invocation model, hence this harness.
 /// </summary>
 internal static partial class RedisReport
 {
@@ -20,47 +21,96 @@ internal static partial class RedisReport
         var saturationEvents = full ? 100_000 : 10_000;
         var saturationRuns = full ? 5 : 1;
         var latencyDuration = TimeSpan.FromSeconds(full ? 10 : 1);
-        using var server = LocalRedis.Start();
         var sample = new AgentMessageEvent("agent-1", "cognitive_psychologist", "The network is converging on a shared view.", new Sentiment(0.4, SentimentLabel.Positive));
         var payload = sample.ToJson();
+        var pipelineDepth = RedisMirrorOptions.DefaultMaxBatchSize;
 
+        using var server = LocalRedis.Start();
         var plain = RedisBenchmark(server.Port, payload, pipeline: 1);
-        var pipelined = RedisBenchmark(server.Port, payload, pipeline: RedisMirrorOptions.DefaultMaxBatchSize);
+        var pipelined = RedisBenchmark(server.Port, payload, pipeline: pipelineDepth);
 
-        await using var pair = await MirroredPair.StartAsync(server.Configuration);
-        await Saturate(pair, 20_000);
-        var rates = new List<double>();
-        for (var run = 0; run < saturationRuns; run++)
+        SetupResult bare;
+        await using (var barePubSub = await BarePubSub.StartAsync(server.Configuration, System.Text.Encoding.UTF8.GetBytes(payload)))
         {
-            rates.Add(await Saturate(pair, saturationEvents));
+            await barePubSub.SaturateAsync(20_000);
+            var rates = new List<double>();
+            for (var run = 0; run < saturationRuns; run++)
+            {
+                rates.Add(await barePubSub.SaturateAsync(saturationEvents));
+            }
+
+            var latencies = await barePubSub.MeasureLatencyAsync((int)(LatencyRate * latencyDuration.TotalSeconds), LatencyRate);
+            bare = new SetupResult("bare StackExchange.Redis pub/sub, one server", rates, Median(rates), latencies, null, null);
         }
 
-        var latencies = await MeasureLatency(pair, latencyDuration);
-        var metricsA = pair.MirrorA.GetMetrics();
-        var metricsB = pair.MirrorB.GetMetrics();
+        var results = new List<SetupResult>
+        {
+            bare,
+            await MeasureAsync("one server", server.Configuration, null),
+            await MeasureAsync("one server, SharedHistory", server.Configuration, o => o.SharedHistory = true),
+        };
+        using (var cluster = LocalRedisCluster.Start())
+        {
+            results.Add(await MeasureAsync("cluster, Classic", cluster.Configuration, null));
+            results.Add(await MeasureAsync("cluster, Sharded", cluster.Configuration, o => o.PubSubMode = RedisPubSubMode.Sharded));
+            results.Add(await MeasureAsync("cluster, Sharded, SharedHistory", cluster.Configuration, o => (o.PubSubMode, o.SharedHistory) = (RedisPubSubMode.Sharded, true)));
+        }
 
-        rates.Sort();
-        var median = rates[rates.Count / 2];
-        var payloadBytes = System.Text.Encoding.UTF8.GetByteCount(payload);
         Console.WriteLine();
-        Console.WriteLine($"Payload: one agent_message event, {payloadBytes} bytes of JSON. Server: redis-server {ServerVersion()} on 127.0.0.1, persistence off.");
-        Console.WriteLine($"Options: the defaults everywhere (mirror MaxBatchSize {RedisMirrorOptions.DefaultMaxBatchSize}, MaxBatchDelay 0; manager and listener defaults). redis-benchmark -P {RedisMirrorOptions.DefaultMaxBatchSize} pipelines as many commands as one mirror batch.");
+        Console.WriteLine($"Payload: one agent_message event, {System.Text.Encoding.UTF8.GetByteCount(payload)} bytes of JSON. Servers: redis-server {ServerVersion()} on 127.0.0.1, persistence off; the cluster is six of them, three primaries with a replica each.");
+        Console.WriteLine($"Options: the defaults everywhere (mirror MaxBatchSize {pipelineDepth}, MaxBatchDelay 0; manager and listener defaults) except the set-up's. redis-benchmark runs against the single server; -P {pipelineDepth} pipelines as many commands as one mirror batch.");
         Console.WriteLine();
-        Console.WriteLine($"| measurement | events/s | ratio to redis-benchmark (50 clients, no pipelining) | ratio to redis-benchmark (-P {RedisMirrorOptions.DefaultMaxBatchSize}) |");
+        Console.WriteLine($"| measurement | events/s | ratio to redis-benchmark (50 clients, no pipelining) | ratio to redis-benchmark (-P {pipelineDepth}) |");
         Console.WriteLine("|---|---|---|---|");
         Console.WriteLine($"| redis-benchmark PUBLISH, 50 clients, no pipelining | {plain:N0} | 1.00 | {plain / pipelined:F2} |");
-        Console.WriteLine($"| redis-benchmark PUBLISH, 50 clients, -P {RedisMirrorOptions.DefaultMaxBatchSize} | {pipelined:N0} | {pipelined / plain:F2} | 1.00 |");
-        Console.WriteLine($"| two mirrored managers, A to B, median of {saturationRuns} x {saturationEvents:N0} | {median:N0} | {median / plain:F2} | {median / pipelined:F2} |");
+        Console.WriteLine($"| redis-benchmark PUBLISH, 50 clients, -P {pipelineDepth} | {pipelined:N0} | {pipelined / plain:F2} | 1.00 |");
+        foreach (var result in results)
+        {
+            var what = result == bare ? result.Name : $"two mirrored managers, A to B, {result.Name}";
+            Console.WriteLine($"| {what}, median of {saturationRuns} x {saturationEvents:N0} | {result.Median:N0} | {result.Median / plain:F2} | {result.Median / pipelined:F2} |");
+        }
+
         Console.WriteLine();
-        Console.WriteLine($"Saturation runs (events/s): {string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}");
+        foreach (var result in results)
+        {
+            Console.WriteLine($"Saturation runs, {result.Name} (events/s): {string.Join(", ", result.Rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}");
+        }
+
         Console.WriteLine();
-        Console.WriteLine($"| latency at {LatencyRate:N0} events/s for {latencyDuration.TotalSeconds:N0} s ({latencies.Length:N0} events), publish on A to listener on B | p50 | p90 | p99 | p99.9 | max |");
-        Console.WriteLine("|---|---|---|---|---|---|");
-        Console.WriteLine($"| milliseconds | {Percentile(latencies, 0.50):F3} | {Percentile(latencies, 0.90):F3} | {Percentile(latencies, 0.99):F3} | {Percentile(latencies, 0.999):F3} | {latencies[^1]:F3} |");
+        Console.WriteLine($"| latency at {LatencyRate:N0} events/s for {latencyDuration.TotalSeconds:N0} s, publish on A to listener on B (ms) | events | p50 | p90 | p99 | p99.9 | max |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var result in results)
+        {
+            var latencies = result.Latencies;
+            Console.WriteLine($"| {result.Name} | {latencies.Length:N0} | {Percentile(latencies, 0.50):F3} | {Percentile(latencies, 0.90):F3} | {Percentile(latencies, 0.99):F3} | {Percentile(latencies, 0.999):F3} | {latencies[^1]:F3} |");
+        }
+
         Console.WriteLine();
-        Console.WriteLine($"Mirror A: {metricsA}");
-        Console.WriteLine($"Mirror B: {metricsB}");
+        foreach (var result in results.Where(r => r != bare))
+        {
+            Console.WriteLine($"{result.Name}: mirror A {result.MetricsA}");
+            Console.WriteLine($"{result.Name}: mirror B {result.MetricsB}");
+        }
+
+        async Task<SetupResult> MeasureAsync(string name, string configuration, Action<RedisMirrorOptions>? configure)
+        {
+            await using var pair = await MirroredPair.StartAsync(configuration, configure);
+            await Saturate(pair, 20_000);
+            var rates = new List<double>();
+            for (var run = 0; run < saturationRuns; run++)
+            {
+                rates.Add(await Saturate(pair, saturationEvents));
+            }
+
+            var latencies = await MeasureLatency(pair, latencyDuration);
+            return new SetupResult(name, rates, Median(rates), latencies, pair.MirrorA.GetMetrics(), pair.MirrorB.GetMetrics());
+        }
     }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    /// <summary>What one set-up measured: saturation rates in run order, their median, sorted latencies, and both mirrors' counters (none for the bare baseline).</summary>
+    private sealed record SetupResult(string Name, List<double> Rates, double Median, double[] Latencies, RedisMirrorMetrics? MetricsA, RedisMirrorMetrics? MetricsB);
 
     private static async Task<double> Saturate(MirroredPair pair, int events)
     {
@@ -90,22 +140,7 @@ internal static partial class RedisReport
         };
         var arrived = pair.ExpectMore(total);
 
-        // One event every 100 microseconds on average, in steps of one millisecond: ten per tick, paced by the clock so a
-        // slow tick is followed by catching up rather than by a lower rate.
-        var clock = Stopwatch.StartNew();
-        var sent = 0;
-        while (sent < total)
-        {
-            var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * LatencyRate));
-            while (sent < due)
-            {
-                pair.A.BroadcastAgentMessage("agent-1", "cognitive_psychologist", "The network is converging on a shared view.", new Sentiment(0.4, SentimentLabel.Positive));
-                sent++;
-            }
-
-            Thread.Sleep(1);
-        }
-
+        await FixedRatePublisher.RunAsync(total, LatencyRate, () => pair.A.BroadcastAgentMessage("agent-1", "cognitive_psychologist", "The network is converging on a shared view.", new Sentiment(0.4, SentimentLabel.Positive)));
         await arrived.WaitAsync(TimeSpan.FromMinutes(1));
         pair.OnLatency = null;
         Array.Sort(samples);

@@ -218,20 +218,7 @@ internal static partial class SocketReport
         var readers = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Reader.ConnectAsync(host.Ws("/ws/events?batch_size=50&batch_window_ms=50"), i < 10 ? samples : null)));
         await WaitUntil(() => host.Broadcaster.ClientCount == clients);
         var done = Task.WhenAll(readers.Select(r => r.Expect(total)));
-        var clock = Stopwatch.StartNew();
-        var sent = 0;
-        while (sent < total)
-        {
-            var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * eventsPerSecond));
-            while (sent < due)
-            {
-                host.Manager.BroadcastAgentMessage("agent-17", "cognitive_psychologist", "The network is converging on a shared view of the emergency.");
-                sent++;
-            }
-
-            Thread.Sleep(1);
-        }
-
+        await FixedRatePublisher.RunAsync(total, eventsPerSecond, () => host.Manager.BroadcastAgentMessage("agent-17", "cognitive_psychologist", "The network is converging on a shared view of the emergency."));
         await done.WaitAsync(TimeSpan.FromMinutes(2));
         await Task.WhenAll(readers.Select(r => r.DisposeAsync().AsTask()));
         var sorted = samples.ToArray();

@@ -36,10 +36,17 @@ internal sealed class SharedStreamHistory(MirrorConnection connection, RedisMirr
         return false
         """;
 
-    private readonly RedisKey _historyKey = "{" + options.Channel + "}:history";
-    private readonly RedisKey _epochKey = "{" + options.Channel + "}:epoch";
+    // The stream, then the epoch: the append script's keys, made once like the shared channel's name and the publish
+    // command (StackExchange.Redis only reads them).
+    private readonly RedisKey[] _appendKeys = ["{" + options.Channel + "}:history", "{" + options.Channel + "}:epoch"];
+    private readonly RedisValue _sharedChannelName = options.Channel;
+    private readonly RedisValue _publishCommand = connection.IsSharded ? "SPUBLISH" : "PUBLISH";
     private readonly int _length = options.SharedHistoryLength;
     private readonly string _proposedEpoch = Guid.CreateVersion7().ToString("N");
+
+    private RedisKey HistoryKey => _appendKeys[0];
+
+    private RedisKey EpochKey => _appendKeys[1];
 
     // Written by the health loop, read by any thread.
     private string? _epoch;
@@ -58,7 +65,7 @@ internal sealed class SharedStreamHistory(MirrorConnection connection, RedisMirr
         RedisResult result;
         try
         {
-            result = await connection.Database.ScriptEvaluateAsync(AfterScript, [_historyKey], [eventId, _length * 2]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            result = await connection.Database.ScriptEvaluateAsync(AfterScript, [HistoryKey], [eventId, _length * 2]).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -91,10 +98,11 @@ internal sealed class SharedStreamHistory(MirrorConnection connection, RedisMirr
     /// <summary>Appends the event to the stream and publishes it, in one script; returns the number of receivers.</summary>
     public async Task<long> AppendAndPublishAsync(RedisChannel channel, byte[] payload, string eventId)
     {
+        var channelName = channel == connection.Channel ? _sharedChannelName : (RedisValue)(string)channel!;
         var result = await connection.Database.ScriptEvaluateAsync(
             AppendScript,
-            [_historyKey, _epochKey],
-            [payload, _length, eventId, _proposedEpoch, (string)channel!, channel.IsSharded ? "SPUBLISH" : "PUBLISH"]).ConfigureAwait(false);
+            _appendKeys,
+            [payload, _length, eventId, _proposedEpoch, channelName, _publishCommand]).ConfigureAwait(false);
         return (long)result;
     }
 
@@ -109,8 +117,8 @@ internal sealed class SharedStreamHistory(MirrorConnection connection, RedisMirr
         try
         {
             var database = connection.Database;
-            await database.StringSetAsync(_epochKey, _proposedEpoch, when: When.NotExists).ConfigureAwait(false);
-            var epoch = (string?)await database.StringGetAsync(_epochKey).ConfigureAwait(false);
+            await database.StringSetAsync(EpochKey, _proposedEpoch, when: When.NotExists).ConfigureAwait(false);
+            var epoch = (string?)await database.StringGetAsync(EpochKey).ConfigureAwait(false);
             if (epoch is not null)
             {
                 Volatile.Write(ref _epoch, epoch);

@@ -8,7 +8,7 @@ public enum RedisPubSubMode
 
     /// <summary>
     /// <c>SPUBLISH</c>/<c>SSUBSCRIBE</c> (Redis 7 or later): on a cluster a message stays on the shard that owns the channel's
-    /// hash slot. A failover is not yet handled (docs/redis.md).
+    /// hash slot. Every instance and every foreign publisher must use it too (docs/redis.md).
     /// </summary>
     Sharded,
 }

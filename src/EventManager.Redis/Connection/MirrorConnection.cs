@@ -121,7 +121,11 @@ internal sealed class MirrorConnection
         }
     }
 
-    /// <summary>Subscribes without waiting for the server, reading the messages through the subscription's ordered queue.</summary>
+    /// <summary>
+    /// Subscribes without waiting for the server, reading the messages through the subscription's ordered queue. That queue
+    /// is unbounded; its loop only hands each message on to the receiver's bounded queue, which is what bounds memory
+    /// (<see cref="RedisMirrorOptions.InboundBufferSize"/>) when the manager falls behind.
+    /// </summary>
     private void SubscribeInOrder(RedisChannel channel, Action<RedisChannel, RedisValue> onMessage) =>
         _subscriber!.Subscribe(channel, CommandFlags.FireAndForget).OnMessage(message => onMessage(message.Channel, message.Message));
 

@@ -104,7 +104,8 @@ public sealed class RedisMirrorOptions : IValidatable
 
     /// <summary>
     /// After Redis comes back, how long the mirror holds its buffered events while waiting for the other instances it last
-    /// saw to resubscribe, so they do not miss what it sends. Default <see cref="DefaultReconnectGracePeriod"/>; zero sends at once.
+    /// saw to resubscribe, so they do not miss what it sends; counted from when this mirror is subscribed again itself (a
+    /// cluster's failover may take longer than this). Default <see cref="DefaultReconnectGracePeriod"/>; zero sends at once.
     /// </summary>
     public TimeSpan ReconnectGracePeriod { get; set; } = DefaultReconnectGracePeriod;
 

@@ -201,8 +201,8 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
         while (!_abort.IsCancellationRequested && !_outbound.IsStopping)
         {
             await Pause.ForAsync(_retryInterval, _time, _abort.Token).ConfigureAwait(false);
-            await _connection.RenewSubscriptionsIfLostAsync(SubscriptionRenewalPatience).ConfigureAwait(false);
             _health.Refresh();
+            await _connection.RenewSubscriptionsIfLostAsync(SubscriptionRenewalPatience, _abort.Token).ConfigureAwait(false);
             if (_history is not null)
             {
                 await _history.RefreshEpochAsync().ConfigureAwait(false);

@@ -58,8 +58,7 @@ public sealed class RedisMirrorOptions : IValidatable
     /// <summary>
     /// Classic or sharded pub/sub. Default <see cref="RedisPubSubMode.Classic"/>, which works on one server and on a Redis
     /// Cluster alike; both survive a cluster failover (docs/redis.md). Every instance must use the same, and so must other
-    /// publishers into the
-    /// stream must use the same: <c>SPUBLISH</c> when sharded. <see cref="RedisPubSubMode.Sharded"/> cannot be combined with <see cref="UseSessionChannels"/>, whose
+    /// publishers into the stream: <c>SPUBLISH</c> when sharded. <see cref="RedisPubSubMode.Sharded"/> cannot be combined with <see cref="UseSessionChannels"/>, whose
     /// pattern subscription sharded pub/sub does not have.
     /// </summary>
     public RedisPubSubMode PubSubMode { get; set; }

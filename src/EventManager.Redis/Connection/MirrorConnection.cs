@@ -178,9 +178,9 @@ internal sealed class MirrorConnection
     /// Renews the subscriptions when the connection is up but one has been missing for <paramref name="patience"/>.
     /// StackExchange.Redis renews them itself after a reconnect, but after a cluster failover it may try while its map of the
     /// slots still names the dead primary and then not try again; reloading the cluster's layout makes it subscribe where
-    /// the slot now is. Called by the health loop, one call at a time.
+    /// the slot now is. Called by the health loop, one call at a time; <paramref name="abort"/> ends a reload that hangs.
     /// </summary>
-    public async Task RenewSubscriptionsIfLostAsync(TimeSpan patience)
+    public async Task RenewSubscriptionsIfLostAsync(TimeSpan patience, CancellationToken abort)
     {
         if (_multiplexer is not { IsConnected: true } multiplexer || Volatile.Read(ref _unsubscribed) || IsSubscribed())
         {
@@ -209,12 +209,16 @@ internal sealed class MirrorConnection
         _subscriptionMissingSince = _time.GetTimestamp();
         try
         {
-            await multiplexer.ConfigureAsync().ConfigureAwait(false);
+            await multiplexer.ConfigureAsync().WaitAsync(abort).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Tried again after another wait.
             Interlocked.Increment(ref _counters.RedisErrors);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            // Stopping.
         }
     }
 

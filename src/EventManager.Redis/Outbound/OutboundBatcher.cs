@@ -94,7 +94,7 @@ internal sealed class OutboundBatcher
 
     /// <summary>
     /// Takes local events from the queue and writes them in batches: whatever is queued, up to the batch size, goes out in one
-    /// pipelined write, so under load a batch fills while the ones before it are in flight and when idle nothing waits.
+    /// pipelined write, so under load a batch fills while the previous one is in flight and when idle nothing waits.
     /// </summary>
     public async Task RunAsync(CancellationToken abort)
     {
@@ -163,22 +163,6 @@ internal sealed class OutboundBatcher
                     continue;
                 }
 
-                // Nothing to write: read the replies as they come, so a write that failed or fell short is sent again now
-                // rather than with the next event, and stopping or catching up waits for every reply.
-                if (_writer.HasInFlight)
-                {
-                    if (!_writer.ConfirmCompleted() || _stopping.Task.IsCompleted)
-                    {
-                        await _writer.FlushAsync(abort).ConfigureAwait(false);
-                    }
-                    else if (_writer.HasInFlight)
-                    {
-                        await Task.WhenAny(ready, _writer.OldestInFlight, _stopping.Task).ConfigureAwait(false);
-                    }
-
-                    continue;
-                }
-
                 if (_stopping.Task.IsCompleted)
                 {
                     if (await WaitForDispatchBeforeStopAsync(ready).ConfigureAwait(false) || _queue.Pending > 0)
@@ -203,8 +187,6 @@ internal sealed class OutboundBatcher
             {
                 await _writer.SendAsync(batch, count, abort).ConfigureAwait(false);
             }
-
-            await _writer.FlushAsync(abort).ConfigureAwait(false);
         }
         finally
         {

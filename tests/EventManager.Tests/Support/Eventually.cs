@@ -20,7 +20,11 @@ internal static class Eventually
         }
     }
 
-    public static async Task Until(Func<Task<bool>> condition, string because, TimeSpan? timeout = null)
+    /// <param name="condition">Checked until it holds.</param>
+    /// <param name="because">What is awaited, for the failure message.</param>
+    /// <param name="timeout">How long to wait; <see cref="DefaultTimeout"/> when <see langword="null"/>.</param>
+    /// <param name="interval">Between checks, for a condition that is costly to check (5 ms when <see langword="null"/>).</param>
+    public static async Task Until(Func<Task<bool>> condition, string because, TimeSpan? timeout = null, TimeSpan? interval = null)
     {
         var deadline = TimeProvider.System.GetTimestamp();
         var limit = timeout ?? DefaultTimeout;
@@ -31,7 +35,7 @@ internal static class Eventually
                 Assert.Fail($"Timed out after {limit} waiting until {because}.");
             }
 
-            await Task.Delay(5);
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(5));
         }
     }
 

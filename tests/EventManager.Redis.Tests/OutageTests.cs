@@ -224,6 +224,34 @@ public sealed class OutageTests
     }
 
     [Test]
+    public async Task Dispose_WhileWaitingForAMissingSubscriber_SendsTheBufferWithoutWaitingOutTheGracePeriod()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var channel = Unique();
+        var b = await MirroredInstance.StartAsync(server.Configuration, o => o.Channel = channel, "leaving-b");
+        var a = await MirroredInstance.StartAsync(server.Configuration, o => (o.Channel, o.ReconnectGracePeriod) = (channel, TimeSpan.FromMinutes(1)), "stopping-a");
+        a.Manager.BroadcastAgentMessage("agent-a", "first", "reaches both");
+        await Eventually.Until(() => b.ReceivedFrom(a).Any() && a.Mirror.GetMetrics().MirroredOut == 1, "the first event reached two subscribers");
+        await b.DisposeAsync();
+
+        for (var i = 0; i < 10; i++)
+        {
+            a.Manager.BroadcastAgentMessage("agent-a", "after", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await Eventually.Until(() => a.Logger.Entries.Any(e => e.Message.Contains("fewer Redis subscribers", StringComparison.Ordinal)), "A is waiting for the subscriber that left");
+        await Eventually.Within(a.Mirror.DisposeAsync().AsTask(), "the mirror to stop", TimeSpan.FromSeconds(20));
+
+        var metrics = a.Mirror.GetMetrics();
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics.OutboundDropped, Is.Zero, "stopping sent the buffer instead of waiting for a subscriber until the shutdown timeout");
+            Assert.That(metrics.MirroredOut, Is.EqualTo(11));
+        });
+        await a.Manager.DisposeAsync();
+    }
+
+    [Test]
     public async Task Dispose_WhileEventsWaitInTheManagersIngress_SendsThemBeforeStopping()
     {
         await using var server = await RedisServer.StartAsync();

@@ -218,8 +218,9 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
         long subscribed = 0;
         while (!abort.IsCancellationRequested && waited < _reconnectGracePeriod && unsubscribed < MaxWaitForOwnSubscription)
         {
-            if (!connection.IsConnected)
+            if (!connection.IsConnected || !connection.CountsEverySubscriber)
             {
+                // Lost again (the caller waits for the connection), or stopping began.
                 return;
             }
 

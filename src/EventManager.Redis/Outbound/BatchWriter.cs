@@ -205,7 +205,8 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
         var expected = _expectedReceivers < 0 ? 2 : _expectedReceivers;
         if (expected <= 1 || _reconnectGracePeriod == TimeSpan.Zero || !connection.CountsEverySubscriber)
         {
-            // Stopping, this mirror has ended its own subscription, so the count it waits for can never come.
+            // Nobody to wait for, or no wait wanted; or stopping, when this mirror has ended its own subscription and the
+            // count it would wait for can never come.
             return;
         }
 

@@ -22,6 +22,37 @@ public sealed class DiagnosticsTests
     }
 
     [Test]
+    public async Task Reconnects_ToTwoEndpointsThatKeepFailing_LogEachFailureOnce()
+    {
+        await using var live = await RedisServer.StartAsync();
+        var gone = RedisServer.Unstarted();
+        var alsoGone = RedisServer.Unstarted();
+        await using var instance = await MirroredInstance.StartAsync($"127.0.0.1:{live.Port},127.0.0.1:{gone.Port},127.0.0.1:{alsoGone.Port},connectTimeout=2000,connectRetry=1");
+
+        // StackExchange.Redis keeps retrying both dead endpoints in turn; wait until each has failed again after the other.
+        var seen = new List<string>();
+        await Eventually.Until(
+            () =>
+            {
+                if (instance.Mirror.GetMetrics().LastFailure is { } failure && (seen.Count == 0 || seen[^1] != failure))
+                {
+                    seen.Add(failure);
+                }
+
+                return seen.Count >= 4;
+            },
+            "the two failures alternated twice",
+            TimeSpan.FromMinutes(1));
+
+        var logged = Warnings(instance).Where(m => m.StartsWith("Redis connection failed", StringComparison.Ordinal)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(logged.Count(m => m.Contains($":{gone.Port} ", StringComparison.Ordinal)), Is.EqualTo(1), string.Join(Environment.NewLine, logged));
+            Assert.That(logged.Count(m => m.Contains($":{alsoGone.Port} ", StringComparison.Ordinal)), Is.EqualTo(1), string.Join(Environment.NewLine, logged));
+        });
+    }
+
+    [Test]
     public async Task Start_WithAWrongPassword_LogsAnAuthenticationFailure()
     {
         await using var server = await RedisServer.StartAsync("--requirepass", "right");

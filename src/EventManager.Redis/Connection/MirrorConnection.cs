@@ -23,10 +23,13 @@ internal sealed class MirrorConnection
     private ConnectionMultiplexer? _multiplexer;
     private ISubscriber? _subscriber;
 
-    // Written on StackExchange.Redis's threads as connections fail and come back, read by anyone. The logged failure is
-    // forgotten when the connection comes back, so that each outage is logged once however often a reconnect fails.
+    // Written on StackExchange.Redis's threads as connections fail and come back, read by anyone. The logged failures are
+    // forgotten when a connection comes back, so that each outage is logged once however often reconnects fail, also when
+    // several endpoints fail in turn (a cluster's dead node, or two of a configuration's endpoints).
     private string? _lastFailure;
-    private string? _loggedFailure;
+    private readonly HashSet<string> _loggedFailures = new(StringComparer.Ordinal);
+
+    private const int MaxRememberedFailures = 64;
 
     // Set once, when stopping.
     private bool _unsubscribed;
@@ -265,11 +268,23 @@ internal sealed class MirrorConnection
         _onStateChanged();
     }
 
-    /// <summary>Keeps the failure for <see cref="LastFailure"/> and logs it, once while the same failure repeats.</summary>
+    /// <summary>Keeps the failure for <see cref="LastFailure"/> and logs it, once until a connection comes back.</summary>
     private void RecordFailure(string failure)
     {
         Volatile.Write(ref _lastFailure, failure);
-        if (Interlocked.Exchange(ref _loggedFailure, failure) != failure)
+        bool first;
+        lock (_loggedFailures)
+        {
+            // Bounded, should the failures' texts vary without end: then a failure is logged again now and then.
+            if (_loggedFailures.Count >= MaxRememberedFailures)
+            {
+                _loggedFailures.Clear();
+            }
+
+            first = _loggedFailures.Add(failure);
+        }
+
+        if (first)
         {
             Log.ConnectionFailed(_logger, failure);
         }
@@ -277,7 +292,11 @@ internal sealed class MirrorConnection
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        Volatile.Write(ref _loggedFailure, null);
+        lock (_loggedFailures)
+        {
+            _loggedFailures.Clear();
+        }
+
         if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive)
         {
             Interlocked.Increment(ref _counters.Reconnects);

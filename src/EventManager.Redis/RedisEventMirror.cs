@@ -34,9 +34,6 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
     private readonly RedisMirrorInstruments _instruments;
     private readonly CancellationTokenSource _abort = new();
 
-    // Longer than StackExchange.Redis takes to renew subscriptions after an ordinary reconnect.
-    private static readonly TimeSpan SubscriptionRenewalPatience = TimeSpan.FromSeconds(1);
-
     // Set by the start, awaited by the stop.
     private Task _outboundLoop = Task.CompletedTask;
     private Task _inboundLoop = Task.CompletedTask;
@@ -202,7 +199,7 @@ public sealed class RedisEventMirror : ISharedEventHistory, IAsyncDisposable
         {
             await Pause.ForAsync(_retryInterval, _time, _abort.Token).ConfigureAwait(false);
             _health.Refresh();
-            await _connection.RenewSubscriptionsIfLostAsync(SubscriptionRenewalPatience, _abort.Token).ConfigureAwait(false);
+            await _connection.RenewSubscriptionsIfLostAsync(_abort.Token).ConfigureAwait(false);
             if (_history is not null)
             {
                 await _history.RefreshEpochAsync().ConfigureAwait(false);

@@ -31,6 +31,9 @@ internal sealed class MirrorConnection
 
     private const int MaxRememberedFailures = 64;
 
+    // Longer than StackExchange.Redis takes to renew subscriptions after an ordinary reconnect.
+    private static readonly TimeSpan SubscriptionRenewalPatience = TimeSpan.FromSeconds(1);
+
     // Set once, when stopping.
     private bool _unsubscribed;
 
@@ -178,12 +181,12 @@ internal sealed class MirrorConnection
     public bool CountsEverySubscriber => !Volatile.Read(ref _unsubscribed);
 
     /// <summary>
-    /// Renews the subscriptions when the connection is up but one has been missing for <paramref name="patience"/>.
+    /// Renews the subscriptions when the connection is up but one has been missing for <see cref="SubscriptionRenewalPatience"/>.
     /// StackExchange.Redis renews them itself after a reconnect, but after a cluster failover it may try while its map of the
     /// slots still names the dead primary and then not try again; reloading the cluster's layout makes it subscribe where
     /// the slot now is. Called by the health loop, one call at a time; <paramref name="abort"/> ends a reload that hangs.
     /// </summary>
-    public async Task RenewSubscriptionsIfLostAsync(TimeSpan patience, CancellationToken abort)
+    public async Task RenewSubscriptionsIfLostAsync(CancellationToken abort)
     {
         if (_multiplexer is not { IsConnected: true } multiplexer || Volatile.Read(ref _unsubscribed) || IsSubscribed())
         {
@@ -198,7 +201,7 @@ internal sealed class MirrorConnection
             return;
         }
 
-        if (_time.GetElapsedTime(_subscriptionMissingSince) < patience)
+        if (_time.GetElapsedTime(_subscriptionMissingSince) < SubscriptionRenewalPatience)
         {
             return;
         }
@@ -206,7 +209,7 @@ internal sealed class MirrorConnection
         if (!_renewalLogged)
         {
             _renewalLogged = true;
-            Log.SubscriptionRenewed(_logger, _channelName, patience);
+            Log.SubscriptionRenewed(_logger, _channelName, SubscriptionRenewalPatience);
         }
 
         _subscriptionMissingSince = _time.GetTimestamp();

@@ -23,9 +23,9 @@ internal sealed class MirrorConnection
     private ConnectionMultiplexer? _multiplexer;
     private ISubscriber? _subscriber;
 
-    // Written on StackExchange.Redis's threads as connections fail and come back, read by anyone. The logged failures are
-    // forgotten when a connection comes back, so that each outage is logged once however often reconnects fail, also when
-    // several endpoints fail in turn (a cluster's dead node, or two of a configuration's endpoints).
+    // Written on StackExchange.Redis's threads as connections fail and come back, read by anyone. An endpoint's logged
+    // failures are forgotten when a connection to it comes back, so that each outage is logged once however often reconnects
+    // fail, also when several endpoints fail in turn (a cluster's dead node, or two of a configuration's endpoints).
     private string? _lastFailure;
     private readonly HashSet<string> _loggedFailures = new(StringComparer.Ordinal);
 
@@ -271,7 +271,7 @@ internal sealed class MirrorConnection
         _onStateChanged();
     }
 
-    /// <summary>Keeps the failure for <see cref="LastFailure"/> and logs it, once until a connection comes back.</summary>
+    /// <summary>Keeps the failure for <see cref="LastFailure"/> and logs it, once until a connection to its endpoint comes back.</summary>
     private void RecordFailure(string failure)
     {
         Volatile.Write(ref _lastFailure, failure);
@@ -295,9 +295,11 @@ internal sealed class MirrorConnection
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
+        // Only that endpoint's failures: another endpoint that still fails (a cluster's dead node) stays logged once.
+        var endpoint = EndPointCollection.ToString(e.EndPoint) + " ";
         lock (_loggedFailures)
         {
-            _loggedFailures.Clear();
+            _loggedFailures.RemoveWhere(failure => failure.StartsWith(endpoint, StringComparison.Ordinal));
         }
 
         if (e.ConnectionType == StackExchange.Redis.ConnectionType.Interactive)

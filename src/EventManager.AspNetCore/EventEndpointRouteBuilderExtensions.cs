@@ -102,11 +102,11 @@ public static class EventEndpointRouteBuilderExtensions
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        var (socket, transport) = await WebSocketAcceptor.AcceptAsync(context, options.EnableCompression).ConfigureAwait(false);
+        using (socket)
         {
-            DangerousEnableCompression = options.EnableCompression,
-        }).ConfigureAwait(false);
-        await broadcaster.ConnectClientAsync(socket, clientOptions, context.RequestAborted).ConfigureAwait(false);
+            await broadcaster.ConnectClientAsync(socket, transport, clientOptions, context.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private static async Task HandleStreamAsync(HttpContext context)

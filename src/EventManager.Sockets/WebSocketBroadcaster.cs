@@ -123,7 +123,14 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
     /// <returns>A task that completes when the client is gone.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the exception names it.</exception>
     /// <exception cref="ObjectDisposedException">The broadcaster or the manager is disposed.</exception>
-    public async Task ConnectClientAsync(WebSocket socket, ClientConnectionOptions? options = null, CancellationToken cancellationToken = default)
+    public Task ConnectClientAsync(WebSocket socket, ClientConnectionOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectClientAsync(socket, null, options, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ConnectClientAsync(WebSocket, ClientConnectionOptions?, CancellationToken)"/> for a socket this library made over
+    /// <paramref name="transport"/>, to which the client's uncompressed frames are then written directly.
+    /// </summary>
+    internal async Task ConnectClientAsync(WebSocket socket, FramedTransport? transport, ClientConnectionOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(socket);
         options ??= new ClientConnectionOptions();
@@ -146,7 +153,7 @@ public sealed class WebSocketBroadcaster : IAsyncDisposable
         WebSocketClient client;
         try
         {
-            client = new WebSocketClient(this, socket, options, session);
+            client = new WebSocketClient(this, socket, transport, options, session);
         }
         catch
         {

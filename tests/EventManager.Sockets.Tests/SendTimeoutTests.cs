@@ -13,9 +13,9 @@ namespace EventManager.Sockets.Tests;
 public sealed class SendTimeoutTests
 {
     [Test]
-    public async Task SendAsync_TimerCallbackFromTheSendBeforeRunsDuringTheNext_DoesNotAbortTheSocket()
+    public async Task SendAsync_TimerCallbackFromTheSendBeforeRunsDuringTheNext_DoesNotAbortTheSocket([Values] bool framed)
     {
-        var (time, transport, socket, sender, timedOut) = Sender();
+        var (time, transport, socket, sender, timedOut) = Sender(framed);
         using var _ = socket;
         using var __ = sender;
 
@@ -40,9 +40,9 @@ public sealed class SendTimeoutTests
     }
 
     [Test]
-    public async Task SendAsync_WaitingForTheWholeSendTimeout_AbortsTheSocket()
+    public async Task SendAsync_WaitingForTheWholeSendTimeout_AbortsTheSocket([Values] bool framed)
     {
-        var (time, transport, socket, sender, timedOut) = Sender();
+        var (time, transport, socket, sender, timedOut) = Sender(framed);
         using var _ = socket;
         using var __ = sender;
 
@@ -60,9 +60,9 @@ public sealed class SendTimeoutTests
     }
 
     [Test]
-    public async Task SendAsync_TimerCallbackATickEarly_ArmsAgainForTheRestAndThenAborts()
+    public async Task SendAsync_TimerCallbackATickEarly_ArmsAgainForTheRestAndThenAborts([Values] bool framed)
     {
-        var (time, transport, socket, sender, timedOut) = Sender();
+        var (time, transport, socket, sender, timedOut) = Sender(framed);
         using var _ = socket;
         using var __ = sender;
 
@@ -85,14 +85,18 @@ public sealed class SendTimeoutTests
         });
     }
 
-    /// <summary>A sender with a 5-second send timeout over a gated stream, on a clock whose timer the test runs.</summary>
-    private static (HeldTimerTimeProvider Time, GatedStream Transport, WebSocket Socket, WebSocketSender Sender, TimeoutCount TimedOut) Sender()
+    /// <summary>
+    /// A sender with a 5-second send timeout over a gated stream, on a clock whose timer the test runs; <paramref name="framed"/>
+    /// writes its frames to the stream itself, as for a socket the endpoint accepted, instead of through the socket.
+    /// </summary>
+    private static (HeldTimerTimeProvider Time, GatedStream Transport, WebSocket Socket, WebSocketSender Sender, TimeoutCount TimedOut) Sender(bool framed)
     {
         var time = new HeldTimerTimeProvider();
         var transport = new GatedStream();
-        var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        var framedTransport = framed ? new FramedTransport(transport) : null;
+        var socket = WebSocket.CreateFromStream(framedTransport ?? (Stream)transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
         var timedOut = new TimeoutCount();
-        var sender = new WebSocketSender(socket, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut.Count++, CancellationToken.None);
+        var sender = new WebSocketSender(socket, framedTransport, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut.Count++, CancellationToken.None);
         return (time, transport, socket, sender, timedOut);
     }
 

@@ -18,12 +18,12 @@ internal sealed class WebSocketClient : ISocketClient, IDisposable
     private readonly ResumeCoordinator _resume;
     private readonly FrameRateLimiter _rateLimiter;
 
-    public WebSocketClient(WebSocketBroadcaster broadcaster, WebSocket socket, ClientConnectionOptions options, SessionStats? session)
+    public WebSocketClient(WebSocketBroadcaster broadcaster, WebSocket socket, FramedTransport? transport, ClientConnectionOptions options, SessionStats? session)
     {
         _socket = socket;
         _logger = broadcaster.Logger;
         Connection = new ClientConnection(broadcaster, options, session);
-        _sender = new WebSocketSender(socket, broadcaster.Options, Connection.Time, ReportSendTimeout, _lifetime.Token);
+        _sender = new WebSocketSender(socket, transport, broadcaster.Options, Connection.Time, ReportSendTimeout, _lifetime.Token);
         _rateLimiter = new FrameRateLimiter(broadcaster.Options.MaxFramesPerSecond, Connection.Time);
 
         _resume = new ResumeCoordinator(Connection, () => BeginClose(EventSocketCloseCodes.SlowConsumer, "send queue overflow"));

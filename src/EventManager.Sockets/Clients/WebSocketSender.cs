@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace EventManager.Sockets;
 
@@ -20,6 +21,7 @@ internal sealed class WebSocketSender : IDisposable
     private const int MaxRetainedBuffer = 1024 * 1024;
 
     private readonly WebSocket _socket;
+    private readonly FramedTransport? _transport;
     private readonly TimeProvider _time;
     private readonly TimeSpan _sendTimeout;
     private readonly TimeSpan _closeTimeout;
@@ -45,14 +47,19 @@ internal sealed class WebSocketSender : IDisposable
     private int _timedOut;
 
     /// <param name="socket">The client's socket.</param>
+    /// <param name="transport">
+    /// The connection under <paramref name="socket"/> when this library accepted it, to write uncompressed frames to directly;
+    /// <see langword="null"/> sends every frame through the socket.
+    /// </param>
     /// <param name="options">The send and close timeouts.</param>
     /// <param name="time">The clock for the timeouts.</param>
     /// <param name="onSendTimeout">Called once when a send outlasts the send timeout, which aborts the socket.</param>
     /// <param name="lifetime">Cancelled when the connection closes; stops waiting for the lock.</param>
-    public WebSocketSender(WebSocket socket, WebSocketBroadcasterOptions options, TimeProvider time, Action onSendTimeout, CancellationToken lifetime)
+    public WebSocketSender(WebSocket socket, FramedTransport? transport, WebSocketBroadcasterOptions options, TimeProvider time, Action onSendTimeout, CancellationToken lifetime)
     {
         _onSendTimeout = onSendTimeout;
         _socket = socket;
+        _transport = transport;
         _time = time;
         _sendTimeout = options.SendTimeout;
         _closeTimeout = options.CloseTimeout;
@@ -91,9 +98,14 @@ internal sealed class WebSocketSender : IDisposable
             }
 
             _buffer.ResetWrittenCount();
+            var headerRoom = _transport is null ? 0 : FramedTransport.HeaderRoom;
+            _buffer.GetSpan(headerRoom);
+            _buffer.Advance(headerRoom);
             build(_buffer, state);
-            var length = _buffer.WrittenCount;
-            var sending = _socket.SendAsync(_buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            var length = _buffer.WrittenCount - headerRoom;
+            var sending = _transport is { } transport
+                ? transport.WriteTextFrameAsync(MemoryMarshal.AsMemory(_buffer.WrittenMemory))
+                : _socket.SendAsync(_buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             if (sending.IsCompleted)
             {
                 sending.GetAwaiter().GetResult();
@@ -130,8 +142,10 @@ internal sealed class WebSocketSender : IDisposable
 
             return -1;
         }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException or OperationCanceledException)
         {
+            // The connection broke: a socket wraps the transport's errors in WebSocketException; a frame written to the transport
+            // directly meets them as they are (a reset as IOException, an aborted connection as OperationCanceledException).
             return -1;
         }
         finally

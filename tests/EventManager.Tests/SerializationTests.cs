@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -230,6 +231,46 @@ public class SerializationTests
 
         Assert.That(second.Span == first.Span, Is.True, "the same cached buffer is returned");
         Assert.That((long?)JsonNode.Parse(first.Span)!["sequence"], Is.EqualTo(1));
+    }
+
+    [Test]
+    public void ToUtf8Json_ManyPublishedEventsCachedFromSeveralThreads_EachKeepsItsOwnJson()
+    {
+        // Published events keep their JSON side by side in shared slabs (Utf8Slab); none may see another's bytes, whatever
+        // thread cached it and however the slabs filled.
+        var events = Enumerable.Range(1, 20_000)
+            .Select(i => (WebSocketEvent)new AgentMessageEvent("agent-" + i, "kind", new string((char)('a' + (i % 26)), i % 700), null))
+            .ToArray();
+        for (var i = 0; i < events.Length; i++)
+        {
+            Assert.That(events[i].TryClaim() && events[i].TryStamp(i + 1, "node"), Is.True);
+        }
+
+        Parallel.For(0, 4, worker =>
+        {
+            for (var i = worker; i < events.Length; i += 4)
+            {
+                events[i].ToUtf8Json();
+            }
+        });
+
+        var wrong = events.Count(evt => !WebSocketEvent.Parse(evt.ToUtf8Json()).Equals(evt) || !evt.ToUtf8Json().Span.SequenceEqual(Encoding.UTF8.GetBytes(evt.ToJson())));
+        Assert.That(wrong, Is.Zero);
+    }
+
+    [Test]
+    public void ToUtf8Json_OfAPublishedEventLargerThanASlabShare_IsWholeAndCached()
+    {
+        var evt = new AgentMessageEvent("agent", "kind", new string('x', 200_000), null);
+        Assert.That(evt.TryClaim() && evt.TryStamp(1, "node"), Is.True);
+
+        var first = evt.ToUtf8Json();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(((AgentMessageEvent)WebSocketEvent.Parse(first)).Message, Has.Length.EqualTo(200_000));
+            Assert.That(evt.ToUtf8Json().Span == first.Span, Is.True, "cached");
+        });
     }
 
     [Test]

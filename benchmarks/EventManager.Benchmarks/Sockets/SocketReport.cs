@@ -12,6 +12,8 @@ namespace EventManager.Benchmarks.Sockets;
 /// </summary>
 internal static partial class SocketReport
 {
+    private static double? s_keptJsonPerEvent;
+
     private static readonly int[] LatencyRates = [1_000, 10_000];
 
     /// <summary>Runs the report; the short form (CI's, so it cannot rot) uses fewer clients, events and seconds.</summary>
@@ -27,7 +29,7 @@ internal static partial class SocketReport
         Console.WriteLine($"Warm-up: {warmUp.TotalSeconds:N0} s of bursts through both paths first, so the JIT has optimised the per-event code, as in a server that has been running (a single short burst measured partly unoptimised code; benchmarks/README.md).");
         await WarmUpAsync(host, warmUp);
         Console.WriteLine();
-        Console.WriteLine($"Each row: the clients connect once and take one unmeasured burst (their queues and buffers grow to their working size, as in a server that has been running), then the median of {(full ? 5 : 1)} measured bursts. Allocated: bytes the whole process allocated per delivery, clients included, less each event's own JSON (made once per event whatever the number of clients, reported beside).");
+        Console.WriteLine($"Each row: the clients connect once and take one unmeasured burst (their queues and buffers grow to their working size, as in a server that has been running), then the median of {(full ? 5 : 1)} measured bursts. Allocated: bytes the whole process allocated per delivery, clients included, less what keeping each event's JSON costs (its share of a slab and the reference to it, measured once; made once per event whatever the number of clients, reported beside).");
         Console.WriteLine();
         Console.WriteLine("| clients | batching | bare Kestrel broadcast (deliveries/s) | MapEventWebSocket (deliveries/s) | ratio | allocated per delivery, bare | allocated per delivery, ours | each event's JSON |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
@@ -78,7 +80,7 @@ internal static partial class SocketReport
     /// <summary>What one row of the throughput table measured.</summary>
     /// <param name="Rate">Deliveries per second, the median of the measured bursts.</param>
     /// <param name="AllocatedPerDelivery">Bytes the process allocated per delivery over the measured bursts, less the events' own JSON.</param>
-    /// <param name="JsonPerEvent">Bytes of each event's own JSON array, made once per event whatever the number of clients.</param>
+    /// <param name="JsonPerEvent">Bytes allocated to keep each event's JSON, made once per event whatever the number of clients.</param>
     /// <param name="EventsPerFrame">Events per frame the clients read over the measured bursts.</param>
     internal readonly record struct Measured(double Rate, double AllocatedPerDelivery, double JsonPerEvent, double EventsPerFrame);
 
@@ -92,7 +94,9 @@ internal static partial class SocketReport
         var readers = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Reader.ConnectAsync(host.Ws("/ws/events" + query))));
         await WaitUntil(() => host.Broadcaster.ClientCount == clients);
         var rates = new List<double>();
-        long allocated = 0, json = 0, framesBefore = 0;
+        long allocated = 0, framesBefore = 0;
+        double json = 0;
+        var keptJson = await KeptJsonPerEventAsync();
         for (var burst = 0; burst <= repeats; burst++)
         {
             var batch = Enumerable.Range(0, events).Select(_ => Sample()).ToArray();
@@ -115,7 +119,7 @@ internal static partial class SocketReport
 
             rates.Add((double)events * clients / elapsed.TotalSeconds);
             allocated += allocatedDuring;
-            json += batch.Sum(evt => ArrayBytes(evt.ToUtf8Json().Length));
+            json += batch.Length * keptJson;
         }
 
         var frames = readers.Sum(r => r.FramesRead) - framesBefore;
@@ -125,8 +129,43 @@ internal static partial class SocketReport
         return new Measured(Median(rates), (allocated - json) / deliveries, json / ((double)events * repeats), deliveries / frames);
     }
 
-    /// <summary>The size of a byte array of <paramref name="length"/> on the heap: its header, length and data, 8-byte aligned.</summary>
-    private static long ArrayBytes(int length) => (24 + length + 7) / 8 * 8;
+    /// <summary>
+    /// Bytes allocated to keep one published event's JSON (its share of a slab and the reference to it), measured once by
+    /// caching the JSON of 10,000 dispatched events on this thread: made once per event, whatever the number of clients.
+    /// </summary>
+    private static async Task<double> KeptJsonPerEventAsync()
+    {
+        if (s_keptJsonPerEvent is { } known)
+        {
+            return known;
+        }
+
+        const int Events = 10_000;
+        await using var manager = new WebSocketEventManager(new EventManagerOptions { HistoryCapacity = Events });
+        var dispatched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.AddListener(evt =>
+        {
+            if (evt.Sequence == Events)
+            {
+                dispatched.TrySetResult();
+            }
+        });
+        for (var i = 0; i < Events; i++)
+        {
+            manager.Publish(Sample());
+        }
+
+        await dispatched.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        var kept = manager.GetHistory();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var evt in kept)
+        {
+            evt.ToUtf8Json();
+        }
+
+        s_keptJsonPerEvent = (double)(GC.GetAllocatedBytesForCurrentThread() - before) / kept.Count;
+        return s_keptJsonPerEvent.Value;
+    }
 
     /// <summary>The same as <see cref="Throughput"/> for the bare broadcast: prepared frames written to every socket concurrently.</summary>
     private static async Task<Measured> BareThroughput(Host host, int clients, bool batching, int events, int repeats)

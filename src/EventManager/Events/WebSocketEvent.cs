@@ -31,7 +31,7 @@ public abstract record WebSocketEvent
     private long _sequence;
     private int _claim;
     private int _stamped;
-    private byte[]? _utf8Json;
+    private CachedJson? _utf8Json;
 
     private protected WebSocketEvent(string eventType)
     {
@@ -159,11 +159,25 @@ public abstract record WebSocketEvent
         var cached = Volatile.Read(ref _utf8Json);
         if (cached is not null)
         {
-            return cached;
+            return cached.Bytes;
         }
 
-        var bytes = Utf8Scratch.ToArray(this, static (writer, evt) => evt.WriteTo(writer));
-        return Sequence != 0 ? Interlocked.CompareExchange(ref _utf8Json, bytes, null) ?? bytes : bytes;
+        if (Sequence == 0)
+        {
+            return Utf8Scratch.ToArray(this, static (writer, evt) => evt.WriteTo(writer));
+        }
+
+        var scratch = Utf8Scratch.Take();
+        try
+        {
+            WriteTo(scratch.Writer);
+            var kept = new CachedJson(Utf8Slab.Keep(scratch.Written));
+            return (Interlocked.CompareExchange(ref _utf8Json, kept, null) ?? kept).Bytes;
+        }
+        finally
+        {
+            scratch.Return();
+        }
     }
 
     /// <summary>Writes the event as one JSON object, for example as an element of a batch.</summary>
@@ -174,7 +188,7 @@ public abstract record WebSocketEvent
         var cached = Volatile.Read(ref _utf8Json);
         if (cached is not null)
         {
-            writer.WriteRawValue(cached, skipInputValidation: true);
+            writer.WriteRawValue(cached.Bytes.Span, skipInputValidation: true);
             return;
         }
 
@@ -289,5 +303,11 @@ public abstract record WebSocketEvent
         _targetUserId = string.IsNullOrEmpty(targetUserId) ? null : targetUserId;
         _originId = string.IsNullOrEmpty(originId) ? null : originId;
         _sequence = sequence;
+    }
+
+    /// <summary>A published event's JSON, computed once; one reference, so threads that race to compute it agree on one copy.</summary>
+    private sealed class CachedJson(ReadOnlyMemory<byte> bytes)
+    {
+        public ReadOnlyMemory<byte> Bytes { get; } = bytes;
     }
 }

@@ -154,7 +154,7 @@ internal sealed class MirrorConnection
     /// <summary>Whether the event goes to the shared channel, whose receivers are counted to know when peers are back.</summary>
     public bool UsesSharedChannel(WebSocketEvent evt) => _sessionChannelPrefix is null || evt.SessionId is null;
 
-    public Task<long> PublishAsync(RedisChannel channel, byte[] payload) => _subscriber!.PublishAsync(channel, payload);
+    public Task<long> PublishAsync(RedisChannel channel, ReadOnlyMemory<byte> payload) => _subscriber!.PublishAsync(channel, payload);
 
     /// <summary>How many clients the server has subscribed to the shared channel.</summary>
     public async Task<long> SubscriberCountAsync()

@@ -96,7 +96,7 @@ internal sealed class SharedStreamHistory(MirrorConnection connection, RedisMirr
     }
 
     /// <summary>Appends the event to the stream and publishes it, in one script; returns the number of receivers.</summary>
-    public async Task<long> AppendAndPublishAsync(RedisChannel channel, byte[] payload, string eventId)
+    public async Task<long> AppendAndPublishAsync(RedisChannel channel, ReadOnlyMemory<byte> payload, string eventId)
     {
         var channelName = channel == connection.Channel ? _sharedChannelName : (RedisValue)(string)channel!;
         var result = await connection.Database.ScriptEvaluateAsync(

@@ -182,14 +182,8 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
         }
     }
 
-    /// <summary>The event's cached UTF-8 JSON, the same bytes every local socket sends, without a copy when it is a whole array.</summary>
-    private static byte[] Payload(WebSocketEvent evt)
-    {
-        var json = evt.ToUtf8Json();
-        return MemoryMarshal.TryGetArray(json, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : json.ToArray();
-    }
+    /// <summary>The event's cached UTF-8 JSON, the same bytes every local socket sends, without a copy.</summary>
+    private static ReadOnlyMemory<byte> Payload(WebSocketEvent evt) => evt.ToUtf8Json();
 
     /// <summary>
     /// After an outage, holds the buffered events until as many clients are subscribed to the channel as received this

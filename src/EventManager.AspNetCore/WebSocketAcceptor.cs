@@ -36,7 +36,7 @@ internal static class WebSocketAcceptor
         headers.Connection = "Upgrade";
         headers.Upgrade = "websocket";
         headers.SecWebSocketAccept = AcceptKey(key);
-        var transport = new FramedTransport(await upgrade.UpgradeAsync().ConfigureAwait(false));
+        var upgraded = await upgrade.UpgradeAsync().ConfigureAwait(false);
 
         // As ASP.NET Core's own accept does: a request timeout must not cut off a connection meant to stay open.
         context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
@@ -44,13 +44,7 @@ internal static class WebSocketAcceptor
         // The keep-alive settings of UseWebSockets(), when they come from the container (UseWebSockets() without arguments,
         // or services.Configure<WebSocketOptions>); the event protocol's heartbeats keep a connection alive in any case.
         var settings = context.RequestServices.GetService<IOptions<WebSocketOptions>>()?.Value ?? new WebSocketOptions();
-        var created = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions
-        {
-            IsServer = true,
-            KeepAliveInterval = settings.KeepAliveInterval,
-            KeepAliveTimeout = settings.KeepAliveTimeout,
-        });
-        return (created, transport);
+        return FramedTransport.CreateServerSocket(upgraded, context.Abort, settings.KeepAliveInterval, settings.KeepAliveTimeout);
     }
 
     /// <summary>The <c>Sec-WebSocket-Accept</c> answer to <paramref name="key"/>.</summary>

@@ -108,8 +108,7 @@ public sealed class FramedTransportTests
         {
             _client = client;
             _accepted = accepted;
-            Transport = new FramedTransport(wrap(new NetworkStream(accepted, ownsSocket: false)));
-            Server = WebSocket.CreateFromStream(Transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+            (Server, Transport) = FramedTransport.CreateServerSocket(wrap(new NetworkStream(accepted, ownsSocket: false)), accepted.Close, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
             _reader = WebSocket.CreateFromStream(client.GetStream(), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
         }
 

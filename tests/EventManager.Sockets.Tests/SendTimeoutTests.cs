@@ -93,8 +93,9 @@ public sealed class SendTimeoutTests
     {
         var time = new HeldTimerTimeProvider();
         var transport = new GatedStream();
-        var framedTransport = framed ? new FramedTransport(transport) : null;
-        var socket = WebSocket.CreateFromStream(framedTransport ?? (Stream)transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        var (socket, framedTransport) = framed
+            ? FramedTransport.CreateServerSocket(transport, static () => { }, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan)
+            : (WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan }), null);
         var timedOut = new TimeoutCount();
         var sender = new WebSocketSender(socket, framedTransport, new WebSocketBroadcasterOptions { SendTimeout = TimeSpan.FromSeconds(5) }, time, () => timedOut.Count++, CancellationToken.None);
         return (time, transport, socket, sender, timedOut);

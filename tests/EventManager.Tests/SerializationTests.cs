@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -254,7 +253,7 @@ public class SerializationTests
             }
         });
 
-        var wrong = events.Count(evt => !WebSocketEvent.Parse(evt.ToUtf8Json()).Equals(evt) || !evt.ToUtf8Json().Span.SequenceEqual(Encoding.UTF8.GetBytes(evt.ToJson())));
+        var wrong = events.Count(evt => !WebSocketEvent.Parse(evt.ToUtf8Json()).Equals(evt));
         Assert.That(wrong, Is.Zero);
     }
 

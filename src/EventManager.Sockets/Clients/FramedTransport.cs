@@ -1,25 +1,60 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 
 namespace EventManager.Sockets;
 
 /// <summary>
-/// The upgraded connection under a server WebSocket, shared by the socket (which writes its control frames, its close frame and
-/// anything compressed through it) and the client's sender, which writes uncompressed data frames here itself, header included.
-/// Writes are taken one whole frame at a time, so the two never interleave inside a frame; reads pass straight through.
+/// The upgraded connection under a server WebSocket, shared by the socket (which writes its control frames and its close frame
+/// through it) and the client's sender, which writes uncompressed text frames here itself, header included. Writes are taken
+/// one whole frame at a time, so the two never interleave inside a frame; reads pass straight through.
 /// </summary>
 /// <remarks>
 /// A WebSocket copies every payload into a buffer of its own to put the header in front (benchmarks/README.md measured that copy
 /// as the largest single cost of one client's send path); a frame written here is built behind room left for its header, so it
 /// goes to the transport as it is.
 /// </remarks>
-internal sealed class FramedTransport(Stream transport) : Stream
+internal sealed class FramedTransport : Stream
 {
     /// <summary>Room to leave in front of a payload: the longest header of an unmasked frame (2 bytes, then a 64-bit length).</summary>
     public const int HeaderRoom = 10;
 
+    private readonly Stream _transport;
+    private readonly Action _abortConnection;
+
     // One frame at a time, whoever writes it.
     private readonly SemaphoreSlim _writing = new(1, 1);
+
+    // Set once, when the socket over this transport is made; read when it disposes this transport.
+    private WebSocket? _socket;
+
+    private int _disposed;
+
+    private FramedTransport(Stream transport, Action abortConnection)
+    {
+        _transport = transport;
+        _abortConnection = abortConnection;
+    }
+
+    /// <summary>
+    /// A server WebSocket over <paramref name="transport"/>, and the transport to write its frames to directly.
+    /// <paramref name="abortConnection"/> ends the connection itself when the socket is let go of before its close handshake
+    /// finished (aborted, or disposed while open): disposing an upgraded HTTP stream, as the socket does, does not, so neither
+    /// a write waiting for a client that stopped reading nor the receive would ever end (ASP.NET Core's own accept does the same).
+    /// </summary>
+    public static (WebSocket Socket, FramedTransport Transport) CreateServerSocket(Stream transport, Action abortConnection, TimeSpan keepAliveInterval, TimeSpan keepAliveTimeout)
+    {
+        var framed = new FramedTransport(transport, abortConnection);
+        var socket = WebSocket.CreateFromStream(framed, new WebSocketCreationOptions
+        {
+            IsServer = true,
+            KeepAliveInterval = keepAliveInterval,
+            KeepAliveTimeout = keepAliveTimeout,
+        });
+        framed._socket = socket;
+        return (socket, framed);
+    }
 
     public override bool CanRead => true;
 
@@ -41,6 +76,7 @@ internal sealed class FramedTransport(Stream transport) : Stream
     /// </summary>
     public ValueTask WriteTextFrameAsync(Memory<byte> frame)
     {
+        Debug.Assert(frame.Length >= HeaderRoom, "the frame starts with the room for its header");
         var start = WriteHeader(frame.Span);
         return WriteWholeAsync(frame[start..], CancellationToken.None);
     }
@@ -60,7 +96,7 @@ internal sealed class FramedTransport(Stream transport) : Stream
         await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await transport.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await _transport.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -71,12 +107,12 @@ internal sealed class FramedTransport(Stream transport) : Stream
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        transport.ReadAsync(buffer, cancellationToken);
+        _transport.ReadAsync(buffer, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        transport.ReadAsync(buffer, offset, count, cancellationToken);
+        _transport.ReadAsync(buffer, offset, count, cancellationToken);
 
-    public override int Read(byte[] buffer, int offset, int count) => transport.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count) => _transport.Read(buffer, offset, count);
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -84,9 +120,14 @@ internal sealed class FramedTransport(Stream transport) : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            transport.Dispose();
+            if (_socket?.State != WebSocketState.Closed)
+            {
+                _abortConnection();
+            }
+
+            _transport.Dispose();
         }
 
         base.Dispose(disposing);
@@ -122,6 +163,8 @@ internal sealed class FramedTransport(Stream transport) : Stream
 
     private ValueTask WriteWholeAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
+        // The transport takes writes after its connection was aborted and reports them done: refuse them instead.
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!_writing.Wait(0, CancellationToken.None))
         {
             return WaitThenWriteAsync(frame, cancellationToken);
@@ -130,7 +173,7 @@ internal sealed class FramedTransport(Stream transport) : Stream
         ValueTask writing;
         try
         {
-            writing = transport.WriteAsync(frame, cancellationToken);
+            writing = _transport.WriteAsync(frame, cancellationToken);
         }
         catch
         {
@@ -161,7 +204,7 @@ internal sealed class FramedTransport(Stream transport) : Stream
         await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await transport.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            await _transport.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

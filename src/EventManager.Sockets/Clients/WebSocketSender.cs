@@ -92,7 +92,9 @@ internal sealed class WebSocketSender : IDisposable
 
         try
         {
-            if (IsClosing)
+            // The socket refuses data once it has aborted or sent its close frame (after a protocol error, say); a frame written
+            // to the transport directly has to be refused here.
+            if (IsClosing || (_transport is not null && _socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)))
             {
                 return -1;
             }
@@ -125,6 +127,12 @@ internal sealed class WebSocketSender : IDisposable
                 }
             }
 
+            if (Volatile.Read(ref _timedOut) != 0)
+            {
+                // Aborted by the timer, yet the transport reported the write done, as an aborted HTTP connection does.
+                return -1;
+            }
+
             if (_buffer.Capacity > MaxRetainedBuffer)
             {
                 _buffer = new ArrayBufferWriter<byte>(InitialBuffer);
@@ -134,18 +142,13 @@ internal sealed class WebSocketSender : IDisposable
         }
         catch (Exception ex) when (Volatile.Read(ref _timedOut) != 0 && ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            // The timer aborted the socket: the client stopped reading for longer than the send timeout.
-            if (TryStartClosing())
-            {
-                _onSendTimeout();
-            }
-
+            // The timer aborted the socket (and reported why): the client stopped reading for longer than the send timeout.
             return -1;
         }
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException or OperationCanceledException)
         {
             // The connection broke: a socket wraps the transport's errors in WebSocketException; a frame written to the transport
-            // directly meets them as they are (a reset as IOException, an aborted connection as OperationCanceledException).
+            // directly meets them as they are (IOException, or OperationCanceledException from a connection Kestrel aborted).
             return -1;
         }
         finally
@@ -219,7 +222,14 @@ internal sealed class WebSocketSender : IDisposable
             return;
         }
 
+        // Reported before the abort, which wakes others who would start closing for a reason of their own (an HTTP connection's
+        // abort ends its request, which closes the client as going away).
         Interlocked.Exchange(ref _timedOut, 1);
+        if (TryStartClosing())
+        {
+            _onSendTimeout();
+        }
+
         _socket.Abort();
     }
 }

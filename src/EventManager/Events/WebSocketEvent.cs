@@ -153,7 +153,10 @@ public abstract record WebSocketEvent
     /// Serialises the event to UTF-8 JSON. Once the event is published the bytes are computed once and shared,
     /// so sending them to many recipients costs no further serialisation.
     /// </summary>
-    /// <returns>The UTF-8 JSON bytes; do not modify them.</returns>
+    /// <returns>
+    /// The UTF-8 JSON bytes; do not modify them. For a published event they are a slice of a buffer shared with other
+    /// events' JSON (only the slice is this event's), valid for as long as anything holds them.
+    /// </returns>
     public ReadOnlyMemory<byte> ToUtf8Json()
     {
         var cached = Volatile.Read(ref _utf8Json);

@@ -35,7 +35,9 @@ internal static class Utf8Slab
         var offset = t_used;
         if (slab is null || slab.Length - offset < json.Length)
         {
-            slab = t_slab = GC.AllocateUninitializedArray<byte>(SlabBytes);
+            // Zeroed, not left uninitialised: whoever reaches the whole array behind a slice sees other events' JSON and zeros,
+            // never stale memory.
+            slab = t_slab = new byte[SlabBytes];
             offset = 0;
         }
 

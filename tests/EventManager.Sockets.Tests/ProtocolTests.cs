@@ -2,13 +2,18 @@ using System.Text.Json;
 
 namespace EventManager.Sockets.Tests;
 
-[TestFixture]
-public sealed class ProtocolTests
+/// <remarks>
+/// Run twice: over a plain WebSocket handed to the public <c>ConnectClientAsync</c>, and with frames written to the connection
+/// directly, as for a socket <c>MapEventWebSocket</c> accepted (<c>framed</c>).
+/// </remarks>
+[TestFixture(false)]
+[TestFixture(true)]
+public sealed class ProtocolTests(bool framed)
 {
     private SocketHost _server = null!;
 
     [OneTimeSetUp]
-    public void Start() => _server = SocketHost.Start();
+    public void Start() => _server = SocketHost.Start(framed: framed);
 
     [OneTimeTearDown]
     public async Task Stop() => await _server.DisposeAsync();
@@ -90,7 +95,7 @@ public sealed class ProtocolTests
     {
         // A clock that never moves: an event that waited for its batch window would never be sent.
         var time = new ManualTimeProvider();
-        await using var server = SocketHost.Start(time: time);
+        await using var server = SocketHost.Start(framed: framed, time: time);
         await using var client = await server.ConnectAsync(new() { BatchSize = 50, BatchWindow = TimeSpan.FromMinutes(1) });
         await client.NextAsync("connected");
 

@@ -3,13 +3,18 @@ using EventManager.Sockets;
 
 namespace EventManager.Sockets.Tests;
 
-[TestFixture]
-public sealed class SlowClientTests
+/// <remarks>
+/// Run twice: over a plain WebSocket handed to the public <c>ConnectClientAsync</c>, and with frames written to the connection
+/// directly, as for a socket <c>MapEventWebSocket</c> accepted (<c>framed</c>).
+/// </remarks>
+[TestFixture(false)]
+[TestFixture(true)]
+public sealed class SlowClientTests(bool framed)
 {
     [Test]
     public async Task ClientThatNeverReads_DoesNotHoldBackAnotherReceiving100000EventsInOrder()
     {
-        await using var server = SocketHost.Start(o => o.SendQueueCapacity = 20_000);
+        await using var server = SocketHost.Start(framed: framed, configure: o => o.SendQueueCapacity = 20_000);
         await using var stalled = await server.ConnectAsync(read: false);
         await using var reader = await server.ConnectAsync(new() { BatchSize = 500, BatchWindow = TimeSpan.FromMilliseconds(10) });
         await reader.NextAsync("connected");
@@ -55,7 +60,7 @@ public sealed class SlowClientTests
     {
         // As large as the default queue of a client: a burst of this size reaches a reading client whole, whatever its speed.
         const int Burst = 60_000;
-        await using var server = SocketHost.Start();
+        await using var server = SocketHost.Start(framed: framed);
         await using var stalled = await server.ConnectAsync(read: false);
         await using var reader = await server.ConnectAsync();
         await reader.NextAsync("connected");
@@ -79,7 +84,7 @@ public sealed class SlowClientTests
         // Well past the default queue of a client (65,536 events) and what the loopback socket's buffers hold (megabytes).
         const int Burst = 200_000;
         var padding = new string('p', 512);
-        await using var server = SocketHost.Start();
+        await using var server = SocketHost.Start(framed: framed);
         await using var client = await server.ConnectAsync(read: false);
         await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
 
@@ -130,7 +135,7 @@ public sealed class SlowClientTests
     [Test]
     public async Task ClientThatFallsBehind_IsToldHowManyEventsItMissed()
     {
-        await using var server = SocketHost.Start(o => o.SendQueueCapacity = 16);
+        await using var server = SocketHost.Start(framed: framed, configure: o => o.SendQueueCapacity = 16);
         await using var client = await server.ConnectAsync(new() { BatchSize = 1000, BatchWindow = TimeSpan.Zero }, read: false);
         await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
 
@@ -151,7 +156,7 @@ public sealed class SlowClientTests
     [Test]
     public async Task ClientThatFallsBehind_UnderDisconnectPolicy_IsClosedAsSlowConsumer()
     {
-        await using var server = SocketHost.Start(o =>
+        await using var server = SocketHost.Start(framed: framed, configure: o =>
         {
             o.SendQueueCapacity = 16;
             o.SlowClientPolicy = SlowClientPolicy.Disconnect;
@@ -175,7 +180,7 @@ public sealed class SlowClientTests
     {
         // Past the default queue of a client (65,536 events) and what the loopback socket's buffers hold.
         const int Burst = 200_000;
-        await using var server = SocketHost.Start(o => o.SlowClientPolicy = SlowClientPolicy.Disconnect);
+        await using var server = SocketHost.Start(framed: framed, configure: o => o.SlowClientPolicy = SlowClientPolicy.Disconnect);
         await using var client = await server.ConnectAsync(read: false);
         await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
         var padding = new string('p', 512);
@@ -195,7 +200,7 @@ public sealed class SlowClientTests
     public async Task Send_ToAClientThatStoppedReading_IsAbortedOnceItOutlastsTheSendTimeout()
     {
         var time = new ManualTimeProvider();
-        await using var server = SocketHost.Start(o => o.SendTimeout = TimeSpan.FromSeconds(5), time: time);
+        await using var server = SocketHost.Start(framed: framed, configure: o => o.SendTimeout = TimeSpan.FromSeconds(5), time: time);
         await using var client = await server.ConnectAsync(new() { BatchWindow = TimeSpan.Zero }, read: false);
         await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
         var payload = new string('p', 64 * 1024);

@@ -18,8 +18,11 @@ internal sealed class SocketHost : IAsyncDisposable
     private readonly ConcurrentBag<Task> _running = [];
     private readonly CapturingLogger<WebSocketBroadcaster> _logger = new();
 
-    private SocketHost(WebSocketEventManager manager, WebSocketBroadcasterOptions options)
+    private readonly bool _framed;
+
+    private SocketHost(WebSocketEventManager manager, WebSocketBroadcasterOptions options, bool framed)
     {
+        _framed = framed;
         Manager = manager;
         Broadcaster = new WebSocketBroadcaster(manager, options, _logger);
         _listener.Start();
@@ -31,7 +34,14 @@ internal sealed class SocketHost : IAsyncDisposable
 
     public ConcurrentQueue<LogEntry> Logs => _logger.Entries;
 
-    public static SocketHost Start(Action<WebSocketBroadcasterOptions>? configure = null, Action<EventManagerOptions>? manager = null, TimeProvider? time = null)
+    /// <param name="configure">Changes the broadcaster's options from the defaults.</param>
+    /// <param name="manager">Changes the manager's options from the defaults.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="framed">
+    /// Whether the server end is made as <c>MapEventWebSocket</c> makes it, so frames are written to the connection directly
+    /// (<see cref="FramedTransport"/>), instead of handed to the public <c>ConnectClientAsync</c> as a plain WebSocket.
+    /// </param>
+    public static SocketHost Start(Action<WebSocketBroadcasterOptions>? configure = null, Action<EventManagerOptions>? manager = null, TimeProvider? time = null, bool framed = false)
     {
         var managerOptions = new EventManagerOptions();
         manager?.Invoke(managerOptions);
@@ -42,20 +52,22 @@ internal sealed class SocketHost : IAsyncDisposable
 
         var options = new WebSocketBroadcasterOptions();
         configure?.Invoke(options);
-        return new SocketHost(new WebSocketEventManager(managerOptions), options);
+        return new SocketHost(new WebSocketEventManager(managerOptions), options, framed);
     }
 
     /// <summary>Connects a WebSocket client; the broadcaster runs the protocol on the server end until it leaves.</summary>
     public async Task<WsClient> ConnectAsync(ClientConnectionOptions? options = null, bool read = true, CancellationToken serverStop = default)
     {
         var (server, client) = await PairAsync();
-        var serverSocket = WebSocket.CreateFromStream(server, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        var (serverSocket, transport) = _framed
+            ? FramedTransport.CreateServerSocket(server, server.Dispose, TimeSpan.Zero, Timeout.InfiniteTimeSpan)
+            : (WebSocket.CreateFromStream(server, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }), null);
         var clientSocket = WebSocket.CreateFromStream(client, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
         _running.Add(Task.Run(async () =>
         {
             await using (server)
             {
-                await Broadcaster.ConnectClientAsync(serverSocket, options, serverStop);
+                await Broadcaster.ConnectClientAsync(serverSocket, transport, options, serverStop);
             }
         }, CancellationToken.None));
         return WsClient.Over(clientSocket, read);

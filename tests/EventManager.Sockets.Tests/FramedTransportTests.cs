@@ -75,6 +75,17 @@ public sealed class FramedTransportTests
         });
     }
 
+    [Test]
+    public async Task WriteTextFrameAsync_AfterTheSocketWroteItsCloseFrame_IsRefused()
+    {
+        await using var pair = await Connection.CreateAsync(transport => transport);
+        await Eventually.Within(pair.Server.CloseOutputAsync(WebSocketCloseStatus.ProtocolError, null, CancellationToken.None), "the close frame is written");
+
+        Assert.ThrowsAsync<InvalidOperationException>(async () => await pair.Transport.WriteTextFrameAsync(Framed(Payload(10, seed: 1))));
+        var (type, _) = await Eventually.Within(pair.ReceiveAsync(), "the close frame arrives");
+        Assert.That(type, Is.EqualTo(WebSocketMessageType.Close), "nothing came before or instead of the close frame");
+    }
+
     /// <summary>Valid UTF-8 text (ASCII letters) of the length, different for each seed.</summary>
     private static byte[] Payload(int length, int seed)
     {

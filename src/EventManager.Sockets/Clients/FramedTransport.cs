@@ -20,6 +20,9 @@ internal sealed class FramedTransport : Stream
     /// <summary>Room to leave in front of a payload: the longest header of an unmasked frame (2 bytes, then a 64-bit length).</summary>
     public const int HeaderRoom = 10;
 
+    // The first byte of a close frame: FIN and the close opcode (control frames are never fragmented or compressed).
+    private const byte CloseFrameStart = 0x88;
+
     private readonly Stream _transport;
     private readonly Action _abortConnection;
 
@@ -30,6 +33,9 @@ internal sealed class FramedTransport : Stream
     private WebSocket? _socket;
 
     private int _disposed;
+
+    // Under the gate: whether the socket has written its close frame.
+    private bool _closeWritten;
 
     private FramedTransport(Stream transport, Action abortConnection)
     {
@@ -78,17 +84,20 @@ internal sealed class FramedTransport : Stream
     {
         Debug.Assert(frame.Length >= HeaderRoom, "the frame starts with the room for its header");
         var start = WriteHeader(frame.Span);
-        return WriteWholeAsync(frame[start..], CancellationToken.None);
+        return WriteWholeAsync(frame[start..], data: true, CancellationToken.None);
     }
 
+    /// <summary>Whether the transport was let go of: a write it reported done since may never have reached the client.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        WriteWholeAsync(buffer, cancellationToken);
+        WriteWholeAsync(buffer, data: false, cancellationToken);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteWholeAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        WriteWholeAsync(buffer.AsMemory(offset, count), data: false, cancellationToken).AsTask();
 
     public override void Write(byte[] buffer, int offset, int count) =>
-        WriteWholeAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        WriteWholeAsync(buffer.AsMemory(offset, count), data: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -161,19 +170,19 @@ internal sealed class FramedTransport : Stream
         return start;
     }
 
-    private ValueTask WriteWholeAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    private ValueTask WriteWholeAsync(ReadOnlyMemory<byte> frame, bool data, CancellationToken cancellationToken)
     {
         // The transport takes writes after its connection was aborted and reports them done: refuse them instead.
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         if (!_writing.Wait(0, CancellationToken.None))
         {
-            return WaitThenWriteAsync(frame, cancellationToken);
+            return WaitThenWriteAsync(frame, data, cancellationToken);
         }
 
         ValueTask writing;
         try
         {
-            writing = _transport.WriteAsync(frame, cancellationToken);
+            writing = WriteHeld(frame, data, cancellationToken);
         }
         catch
         {
@@ -198,13 +207,34 @@ internal sealed class FramedTransport : Stream
         return default;
     }
 
+    /// <summary>
+    /// Under the gate. The socket writes its own close frame without the sender's lock (after a protocol error, say), and nothing
+    /// may follow a close frame: a data frame that was waiting behind it is refused.
+    /// </summary>
+    private ValueTask WriteHeld(ReadOnlyMemory<byte> frame, bool data, CancellationToken cancellationToken)
+    {
+        if (data)
+        {
+            if (_closeWritten)
+            {
+                throw new InvalidOperationException("The socket has sent its close frame.");
+            }
+        }
+        else if (!frame.IsEmpty && frame.Span[0] == CloseFrameStart)
+        {
+            _closeWritten = true;
+        }
+
+        return _transport.WriteAsync(frame, cancellationToken);
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WaitThenWriteAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    private async ValueTask WaitThenWriteAsync(ReadOnlyMemory<byte> frame, bool data, CancellationToken cancellationToken)
     {
         await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _transport.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            await WriteHeld(frame, data, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

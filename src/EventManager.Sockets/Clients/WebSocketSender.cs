@@ -127,9 +127,10 @@ internal sealed class WebSocketSender : IDisposable
                 }
             }
 
-            if (Volatile.Read(ref _timedOut) != 0)
+            if (Volatile.Read(ref _timedOut) != 0 || _transport is { IsDisposed: true })
             {
-                // Aborted by the timer, yet the transport reported the write done, as an aborted HTTP connection does.
+                // Aborted (by the timer, or by a close that could not wait), yet the transport reported the write done, as an
+                // aborted HTTP connection does: it may never have reached the client.
                 return -1;
             }
 

@@ -163,21 +163,11 @@ public sealed class FramedTransportTests
     }
 
     /// <summary>Writes each buffer in two halves with a yield between, so two unsynchronised writers interleave.</summary>
-    private sealed class PiecewiseStream(Stream inner) : Stream
+    private sealed class PiecewiseStream(Stream inner) : NonSeekableStream
     {
         public override bool CanRead => true;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -199,10 +189,6 @@ public sealed class FramedTransportTests
         public override void Flush() => inner.Flush();
 
         public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

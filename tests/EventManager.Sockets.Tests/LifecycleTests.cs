@@ -80,7 +80,7 @@ public sealed class LifecycleTests
     /// A transport whose writes complete at once, so the broadcaster writes <c>connected</c> before its call returns; the test sees
     /// the broadcaster's state from inside that first write. Reads wait until <see cref="EndInput"/>, then report the end of input.
     /// </summary>
-    private sealed class SynchronousTransport(Action onFirstWrite) : Stream
+    private sealed class SynchronousTransport(Action onFirstWrite) : NonSeekableStream
     {
         private readonly TaskCompletionSource _inputEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _writes;
@@ -88,12 +88,6 @@ public sealed class LifecycleTests
         public override bool CanRead => true;
 
         public override bool CanWrite => true;
-
-        public override bool CanSeek => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public void EndInput() => _inputEnded.TrySetResult();
 
@@ -128,9 +122,5 @@ public sealed class LifecycleTests
         }
 
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -108,24 +108,14 @@ public sealed class SendTimeoutTests
     }
 
     /// <summary>A stream whose writes wait while held, and fail once it is disposed; reads wait for ever (nothing is received).</summary>
-    private sealed class GatedStream : Stream
+    private sealed class GatedStream : NonSeekableStream
     {
         private readonly TaskCompletionSource _nothingArrives = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource _open = Opened();
 
         public override bool CanRead => true;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public void Hold() => _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -158,10 +148,6 @@ public sealed class SendTimeoutTests
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 

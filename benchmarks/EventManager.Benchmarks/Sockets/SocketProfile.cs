@@ -47,23 +47,7 @@ internal static class SocketProfile
     /// <summary>Microseconds per event: the first write of each of many dispatched events, and one event written repeatedly.</summary>
     private static async Task<(double Cold, double Warm)> SerializationAsync()
     {
-        await using var manager = new WebSocketEventManager(new EventManagerOptions { HistoryCapacity = Events });
-        var dispatched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        manager.AddListener(evt =>
-        {
-            if (evt.Sequence == Events)
-            {
-                dispatched.TrySetResult();
-            }
-        });
-        for (var i = 0; i < Events; i++)
-        {
-            manager.Publish(SocketReport.Sample());
-        }
-
-        await dispatched.Task.WaitAsync(TimeSpan.FromMinutes(1));
-
-        var kept = manager.GetHistory();
+        var kept = await SocketReport.DispatchedSamplesAsync(Events);
         var buffer = new ArrayBufferWriter<byte>(1024);
         using var writer = new Utf8JsonWriter(buffer);
         var cold = Time(kept.Count, i => kept[i]);

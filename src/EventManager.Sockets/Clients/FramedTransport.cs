@@ -15,7 +15,7 @@ namespace EventManager.Sockets;
 /// as the largest single cost of one client's send path); a frame written here is built behind room left for its header, so it
 /// goes to the transport as it is.
 /// </remarks>
-internal sealed class FramedTransport : Stream
+internal sealed class FramedTransport : NonSeekableStream
 {
     /// <summary>Room to leave in front of a payload: the longest header of an unmasked frame (2 bytes, then a 64-bit length).</summary>
     public const int HeaderRoom = 10;
@@ -64,17 +64,7 @@ internal sealed class FramedTransport : Stream
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>
     /// Writes one final text frame whose payload follows <see cref="HeaderRoom"/> bytes of <paramref name="frame"/>; the header is
@@ -123,10 +113,6 @@ internal sealed class FramedTransport : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => _transport.Read(buffer, offset, count);
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -143,7 +129,7 @@ internal sealed class FramedTransport : Stream
     }
 
     /// <summary>Writes the header of a final, unmasked text frame at the end of the room in front of the payload; returns where it starts.</summary>
-    internal static int WriteHeader(Span<byte> frame)
+    private static int WriteHeader(Span<byte> frame)
     {
         var payload = frame.Length - HeaderRoom;
         int start;

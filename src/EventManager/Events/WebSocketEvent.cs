@@ -170,17 +170,8 @@ public abstract record WebSocketEvent
             return Utf8Scratch.ToArray(this, static (writer, evt) => evt.WriteTo(writer));
         }
 
-        var scratch = Utf8Scratch.Take();
-        try
-        {
-            WriteTo(scratch.Writer);
-            var kept = new CachedJson(Utf8Slab.Keep(scratch.Written));
-            return (Interlocked.CompareExchange(ref _utf8Json, kept, null) ?? kept).Bytes;
-        }
-        finally
-        {
-            scratch.Return();
-        }
+        var kept = new CachedJson(Utf8Scratch.Keep(this, static (writer, evt) => evt.WriteTo(writer)));
+        return (Interlocked.CompareExchange(ref _utf8Json, kept, null) ?? kept).Bytes;
     }
 
     /// <summary>Writes the event as one JSON object, for example as an element of a batch.</summary>

@@ -50,6 +50,21 @@ internal sealed class Utf8Scratch
         }
     }
 
+    /// <summary>Runs <paramref name="write"/> on this thread's writer and keeps what it wrote in a shared slab (<see cref="Utf8Slab"/>).</summary>
+    public static ReadOnlyMemory<byte> Keep<TState>(TState state, Action<Utf8JsonWriter, TState> write)
+    {
+        var scratch = Take();
+        try
+        {
+            write(scratch.Writer, state);
+            return Utf8Slab.Keep(scratch.Written);
+        }
+        finally
+        {
+            scratch.Return();
+        }
+    }
+
     /// <summary>Runs <paramref name="write"/> on this thread's writer and returns what it wrote, as a new array.</summary>
     /// <remarks>A static lambda and a state struct keep the call free of allocations but the array itself.</remarks>
     public static byte[] ToArray<TState>(TState state, Action<Utf8JsonWriter, TState> write)

@@ -14,7 +14,11 @@ internal static partial class SocketReport
 {
     private static double? s_keptJsonPerEvent;
 
+    private const int JitQuietMethods = 20;
     private static readonly int[] LatencyRates = [1_000, 10_000];
+    private static readonly TimeSpan MinWarmUp = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan JitQuietFor = TimeSpan.FromSeconds(3);
 
     /// <summary>Runs the report; the short form (CI's, so it cannot rot) uses fewer clients, events and seconds.</summary>
     public static async Task RunAsync(bool full = true)
@@ -25,9 +29,11 @@ internal static partial class SocketReport
         Console.WriteLine($"Payload: agent_message events of {sample.ToUtf8Json().Length} bytes of JSON. Kestrel on 127.0.0.1, clients in the same process.");
         Console.WriteLine($"Options: the defaults (SendQueueCapacity {EventManager.Sockets.WebSocketBroadcasterOptions.DefaultSendQueueCapacity:N0}, SlowClientPolicy {new EventManager.Sockets.WebSocketBroadcasterOptions().SlowClientPolicy}, IngressCapacity {EventManagerOptions.DefaultIngressCapacity:N0}), except EnableCompression = true, which only the wire-bytes client asks for. Batching is the client's choice, in its query.");
         Console.WriteLine($"GC: {(System.Runtime.GCSettings.IsServerGC ? "Server, as an ASP.NET Core app (Microsoft.NET.Sdk.Web) runs by default" : "Workstation, a console app's default; DOTNET_gcServer=1 gives an ASP.NET Core app's default, Server")}, {Environment.ProcessorCount} cores.");
-        var warmUp = TimeSpan.FromSeconds(full ? 5 : 0);
-        Console.WriteLine($"Warm-up: {warmUp.TotalSeconds:N0} s of bursts through both paths first, so the JIT has optimised the per-event code, as in a server that has been running (a single short burst measured partly unoptimised code; benchmarks/README.md).");
-        await WarmUpAsync(host, warmUp);
+        if (full)
+        {
+            var (took, compiled) = await WarmUpAsync(host);
+            Console.WriteLine($"Warm-up: bursts through both paths until the JIT went quiet (at most {JitQuietMethods} methods compiled, tier-1 recompilations included, over {JitQuietFor.TotalSeconds:N0} s), as in a server that has been running: {took.TotalSeconds:N0} s, {compiled:N0} methods compiled (a fixed 5 s measured partly unoptimised code; benchmarks/README.md).");
+        }
         Console.WriteLine();
         Console.WriteLine($"Each row: the clients connect once and take one unmeasured burst (their queues and buffers grow to their working size, as in a server that has been running), then the median of {(full ? 5 : 1)} measured bursts. Allocated: bytes the whole process allocated per delivery, clients included, less what keeping each event's JSON costs (its share of a slab and the reference to it, measured once; made once per event whatever the number of clients, reported beside).");
         Console.WriteLine();
@@ -61,17 +67,33 @@ internal static partial class SocketReport
         Console.WriteLine($"| permessage-deflate | {deflated:N0} | {deflated / 5000.0:F0} ({deflated / (double)plain:P0}) |");
     }
 
-    private static async Task WarmUpAsync(Host host, TimeSpan duration)
+    /// <summary>
+    /// Bursts through both paths until the JIT has gone quiet: tiered compilation keeps recompiling the hot code with what it
+    /// profiled for 10 seconds or more on this machine, and a row measured before then measures the JIT as much as the path.
+    /// </summary>
+    /// <returns>How long it took and how many methods the JIT had compiled by then.</returns>
+    private static async Task<(TimeSpan Took, long Compiled)> WarmUpAsync(Host host)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration)
+        var quietSince = clock.Elapsed;
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var compiledThen = compiled;
+        while (clock.Elapsed < MaxWarmUp && (clock.Elapsed < MinWarmUp || clock.Elapsed - quietSince < JitQuietFor))
         {
             foreach (var batching in new[] { true, false })
             {
                 await Throughput(host, 1, batching, 20_000, repeats: 1);
                 await BareThroughput(host, 1, batching, 20_000, repeats: 1);
             }
+
+            compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (compiled - compiledThen > JitQuietMethods)
+            {
+                (quietSince, compiledThen) = (clock.Elapsed, compiled);
+            }
         }
+
+        return (clock.Elapsed, compiled);
     }
 
     internal static AgentMessageEvent Sample() =>

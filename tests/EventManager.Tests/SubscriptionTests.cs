@@ -26,6 +26,26 @@ public class SubscriptionTests
     }
 
     [Test]
+    public async Task TryReadMany_ReplayedThenLiveEvents_TakesBothInOrderInOneRead()
+    {
+        await using var manager = new WebSocketEventManager();
+        var first = Events.Custom("a");
+        manager.Publish(first);
+        manager.Publish(Events.Custom("b"));
+        manager.Publish(Events.Custom("c"));
+        await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the events were dispatched");
+        await using var subscription = manager.Subscribe(null, first.EventId);
+        manager.Publish(Events.Custom("d"));
+        await Eventually.Until(() => subscription.Pending == 3, "two replayed events and one live one wait");
+
+        var buffer = new WebSocketEvent[4];
+        var read = subscription.TryReadMany(buffer);
+
+        Assert.That(buffer.Take(read).Select(e => e.EventType), Is.EqualTo(new[] { "b", "c", "d" }));
+        Assert.That(subscription.TryReadMany(buffer), Is.Zero, "nothing is left");
+    }
+
+    [Test]
     public async Task Subscribe_QueueOverflows_DroppedCountsTheLoss()
     {
         await using var manager = new WebSocketEventManager();

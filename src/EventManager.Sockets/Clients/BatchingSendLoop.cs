@@ -20,6 +20,10 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
     public async Task RunAsync(CancellationToken token)
     {
         var batch = new List<WebSocketEvent>(_options.BatchSize);
+
+        // Whatever is queued when the socket is free, up to the batch size, without waiting: nothing is gained by holding the
+        // first event back, and under load the queue fills while the previous frame is sent, so frames grow by themselves.
+        var max = _options.BatchWindow > TimeSpan.Zero ? _options.BatchSize : 1;
         try
         {
             while (true)
@@ -34,7 +38,7 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
                     continue;
                 }
 
-                if (!resume.TryReadUnsent(out var first))
+                if (resume.ReadUnsent(batch, max) == 0)
                 {
                     // One token for both ways to be woken, so waiting allocates no task to combine them.
                     var requestOrClose = resume.RequestOrClose(token);
@@ -61,8 +65,6 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
                     continue;
                 }
 
-                batch.Add(first);
-                Fill(batch);
                 if (!await SendAsync(batch).ConfigureAwait(false))
                 {
                     return;
@@ -74,23 +76,6 @@ internal sealed class BatchingSendLoop(ClientConnection connection, ResumeCoordi
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             // Closing.
-        }
-    }
-
-    /// <summary>
-    /// Adds what is already queued, up to the batch size, without waiting: the socket is free now, so nothing is gained by
-    /// holding the first event back. Under load the queue fills while the previous frame is sent, so frames grow by themselves.
-    /// </summary>
-    private void Fill(List<WebSocketEvent> batch)
-    {
-        if (_options.BatchWindow <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        while (batch.Count < _options.BatchSize && resume.TryReadUnsent(out var next))
-        {
-            batch.Add(next);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 
 namespace EventManager.Sockets;
 
@@ -192,8 +193,7 @@ internal sealed class ResumeCoordinator : IDisposable
         var subscription = Subscription;
         while (subscription.TryRead(out evt))
         {
-            var sentBefore = _skipSent && _sent.Contains(evt.Sequence);
-            if (!sentBefore && (_replayedIds.Count == 0 || !_replayedIds.Contains(evt.EventId)))
+            if (!SentBefore(evt))
             {
                 return true;
             }
@@ -201,6 +201,48 @@ internal sealed class ResumeCoordinator : IDisposable
 
         return false;
     }
+
+    /// <summary>
+    /// <see cref="TryReadUnsent"/> for a batch: adds events to <paramref name="batch"/> until it holds <paramref name="max"/> or
+    /// nothing is queued, taking them from the subscription many at a time.
+    /// </summary>
+    /// <returns>How many events <paramref name="batch"/> holds.</returns>
+    public int ReadUnsent(List<WebSocketEvent> batch, int max)
+    {
+        while (batch.Count < max && _replay.TryDequeue(out var replayed))
+        {
+            batch.Add(replayed);
+        }
+
+        var subscription = Subscription;
+        while (batch.Count < max)
+        {
+            var start = batch.Count;
+            CollectionsMarshal.SetCount(batch, max);
+            var events = CollectionsMarshal.AsSpan(batch);
+            var read = subscription.TryReadMany(events[start..]);
+            var kept = start;
+            for (var i = start; i < start + read; i++)
+            {
+                if (!SentBefore(events[i]))
+                {
+                    events[kept++] = events[i];
+                }
+            }
+
+            CollectionsMarshal.SetCount(batch, kept);
+            if (read == 0)
+            {
+                break;
+            }
+        }
+
+        return batch.Count;
+    }
+
+    /// <summary>Whether a live event was sent before this connection re-subscribed, or was in a replay from a shared history.</summary>
+    private bool SentBefore(WebSocketEvent evt) =>
+        (_skipSent && _sent.Contains(evt.Sequence)) || (_replayedIds.Count > 0 && _replayedIds.Contains(evt.EventId));
 
     /// <summary>Remembers the positions sent, so a later re-subscription skips them; events from a shared history have another instance's sequence and are left out.</summary>
     public void RecordSent(List<WebSocketEvent> batch)

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EventManager.Listeners;
 
 namespace EventManager;
@@ -81,21 +82,34 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
     /// <returns>Whether an event was taken; <see langword="false"/> also once the subscription has ended.</returns>
     public bool TryRead([MaybeNullWhen(false)] out WebSocketEvent evt)
     {
-        // A slot is claimed before it is read: Dispose, on another thread, may claim all that are left at any moment.
+        evt = null;
+        return TryReadMany(new Span<WebSocketEvent>(ref evt!)) == 1;
+    }
+
+    /// <summary>
+    /// Takes as many events as are queued, up to the length of <paramref name="destination"/>, without waiting. Reading a batch
+    /// at a time meets the dispatcher once per batch instead of once per event.
+    /// </summary>
+    /// <param name="destination">Where the events go, oldest first.</param>
+    /// <returns>How many were taken; 0 also once the subscription has ended.</returns>
+    public int TryReadMany(Span<WebSocketEvent> destination)
+    {
+        // Slots are claimed before they are read: Dispose, on another thread, may claim all that are left at any moment.
         var next = Volatile.Read(ref _replayed);
-        while (next < _replay.Count && !_managerAborted.IsCancellationRequested)
+        while (next < _replay.Count && !destination.IsEmpty && !_managerAborted.IsCancellationRequested)
         {
-            var seen = Interlocked.CompareExchange(ref _replayed, next + 1, next);
+            var claim = Math.Min(destination.Length, _replay.Count - next);
+            var seen = Interlocked.CompareExchange(ref _replayed, next + claim, next);
             if (seen == next)
             {
-                evt = _replay[next];
-                return true;
+                CollectionsMarshal.AsSpan(_replay).Slice(next, claim).CopyTo(destination);
+                return claim + (claim < destination.Length ? _listener.TryTake(destination[claim..], _managerAborted) : 0);
             }
 
             next = seen;
         }
 
-        return _listener.TryTake(_managerAborted, out evt);
+        return _listener.TryTake(destination, _managerAborted);
     }
 
     /// <summary>Takes a snapshot of the listener's counters.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using EventManager.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +14,10 @@ internal sealed class Listener
     private const int Running = 1;
     private const int Removed = 2;
 
-    private readonly Channel<WebSocketEvent> _queue;
+    /// <summary>The most events the dispatcher stages for one listener before handing them over.</summary>
+    public const int BatchSize = 64;
+
+    private readonly ListenerQueue _queue;
     private readonly Action<WebSocketEvent>? _syncHandler;
     private readonly Func<WebSocketEvent, CancellationToken, ValueTask>? _asyncHandler;
     private readonly EventTypeFilter? _types;
@@ -26,6 +28,10 @@ internal sealed class Listener
     private readonly DropReporter _drops;
     private PaddedCounter _loop;
     private long _errors;
+
+    // Owned by the dispatcher: events accepted since the last Flush, for a listener whose queue never makes it wait.
+    private WebSocketEvent[]? _staged;
+    private int _stagedCount;
 
     public Listener(
         long id,
@@ -49,21 +55,14 @@ internal sealed class Listener
             : null;
         var capacity = Capacity = options.Capacity;
         _drops = new DropReporter(time, (dropped, total) => Log.ListenerDropped(_logger, Id, Name, dropped, total, capacity, _policy));
-        _queue = Channel.CreateBounded<WebSocketEvent>(
-            new BoundedChannelOptions(options.Capacity)
-            {
-                FullMode = _policy.ToChannelMode(),
-                SingleReader = true,
-                SingleWriter = true,
-            },
-            _ => _drops.Add());
+        _queue = new ListenerQueue(capacity, _policy);
     }
 
     public long Id { get; }
 
     public long Dropped => _drops.Total;
 
-    public int Pending => _queue.Reader.Count;
+    public int Pending => _queue.Count;
 
     public string? Name { get; }
 
@@ -98,41 +97,69 @@ internal sealed class Listener
         }
     }
 
-    /// <summary>Runs on the dispatcher. False only when a <see cref="OverflowPolicy.Wait"/> queue is full.</summary>
-    public bool TryEnqueue(WebSocketEvent evt) => _queue.Writer.TryWrite(evt) || _policy != OverflowPolicy.Wait || IsRemoved;
+    /// <summary>
+    /// Runs on the dispatcher, for an event this listener accepts. A drop-policy listener stages it until <see cref="Flush"/>,
+    /// so its queue is locked once per dispatched batch rather than once per event; a <see cref="OverflowPolicy.Wait"/> one
+    /// queues it at once. False only when a Wait queue is full: then call <see cref="EnqueueAsync"/>.
+    /// </summary>
+    public bool TryEnqueue(WebSocketEvent evt)
+    {
+        if (_policy != OverflowPolicy.Wait)
+        {
+            (_staged ??= new WebSocketEvent[BatchSize])[_stagedCount++] = evt;
+            if (_stagedCount == BatchSize)
+            {
+                Flush();
+            }
+
+            return true;
+        }
+
+        return Write(new ReadOnlySpan<WebSocketEvent>(ref evt)) == 1;
+    }
+
+    /// <summary>Runs on the dispatcher: hands the staged events to the queue, applying its overflow policy.</summary>
+    public void Flush()
+    {
+        if (_stagedCount == 0)
+        {
+            return;
+        }
+
+        Write(_staged.AsSpan(0, _stagedCount));
+        Array.Clear(_staged!, 0, _stagedCount);
+        _stagedCount = 0;
+    }
 
     /// <summary>Runs on the dispatcher: waits for room in a <see cref="OverflowPolicy.Wait"/> queue, or for the listener to go.</summary>
     public async ValueTask EnqueueAsync(WebSocketEvent evt, CancellationToken cancellationToken)
     {
-        try
+        do
         {
-            await _queue.Writer.WriteAsync(evt, cancellationToken).ConfigureAwait(false);
+            await _queue.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (ChannelClosedException)
-        {
-            // Removed while the dispatcher waited: the event is simply not for this listener any more.
-        }
+        while (Write(new ReadOnlySpan<WebSocketEvent>(ref evt)) == 0);
     }
 
     /// <summary>Stops deliveries: once this returns, no handler call starts.</summary>
     public void Remove()
     {
         Interlocked.Exchange(ref _loop.State, Removed);
-        _queue.Writer.TryComplete();
+        _queue.Complete();
     }
 
     /// <summary>How many events the queue can hold.</summary>
     public int Capacity { get; }
 
     /// <summary>No more events will come; the loop ends once the queue is drained.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
+    public void Complete() => _queue.Complete();
 
     public ListenerMetrics Snapshot() => new(
         Id,
         Name,
         Volatile.Read(ref _loop.Value),
         _drops.Total,
-        _queue.Reader.Count,
+        _queue.Count,
         Volatile.Read(ref _errors));
 
     /// <summary>Delivers until the queue is completed and drained; for a pull listener, until its consumer ends.</summary>
@@ -149,26 +176,24 @@ internal sealed class Listener
     }
 
     /// <summary>For a pull listener's consumer: waits until an event is queued or the queue is completed.</summary>
-    public ValueTask<bool> WaitToTakeAsync(CancellationToken cancellationToken) => _queue.Reader.WaitToReadAsync(cancellationToken);
+    public ValueTask<bool> WaitToTakeAsync(CancellationToken cancellationToken) => _queue.WaitToReadAsync(cancellationToken);
 
-    /// <summary>For a pull listener's consumer: takes the next event unless the listener was removed or shutdown was abandoned.</summary>
-    public bool TryTake(CancellationToken abort, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WebSocketEvent evt)
+    /// <summary>
+    /// For a pull listener's consumer: takes as many queued events as fit in <paramref name="destination"/>, none once the
+    /// listener was removed or shutdown was abandoned.
+    /// </summary>
+    public int TryTake(Span<WebSocketEvent> destination, CancellationToken abort)
     {
-        evt = null;
         if (abort.IsCancellationRequested || Interlocked.CompareExchange(ref _loop.State, Running, Idle) != Idle)
         {
-            return false;
+            return 0;
         }
 
         try
         {
-            if (!_queue.Reader.TryRead(out evt))
-            {
-                return false;
-            }
-
-            Volatile.Write(ref _loop.Value, _loop.Value + 1);
-            return true;
+            var taken = _queue.TryReadMany(destination);
+            Volatile.Write(ref _loop.Value, _loop.Value + taken);
+            return taken;
         }
         finally
         {
@@ -188,15 +213,14 @@ internal sealed class Listener
 
     private async Task RunLoopAsync(CancellationToken abort)
     {
-        var reader = _queue.Reader;
         var abandoned = 0;
         try
         {
-            // No token here (a cancellable wait allocates per wake-up): the dispatcher completes this queue when it stops,
-            // and an aborted shutdown is checked before every call.
-            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            // No token here: the dispatcher completes this queue when it stops, and an aborted shutdown is checked before
+            // every call. One event is taken at a time, so what waits for the handler is all in the queue, within its capacity.
+            while (await _queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var evt))
+                while (_queue.TryRead(out var evt))
                 {
                     if (abort.IsCancellationRequested || Interlocked.CompareExchange(ref _loop.State, Running, Idle) != Idle)
                     {
@@ -236,16 +260,23 @@ internal sealed class Listener
     /// <summary>Counts what is still queued, and events already taken but not handled, as dropped, in one report.</summary>
     private void DropRemaining(long taken)
     {
-        var count = taken;
-        while (_queue.Reader.TryRead(out _))
-        {
-            count++;
-        }
-
+        var count = taken + _queue.Clear();
         if (count > 0)
         {
             _drops.Add(count);
         }
+    }
+
+    /// <summary>Runs on the dispatcher: queues events and reports what the overflow policy dropped, outside the queue's lock.</summary>
+    private int Write(ReadOnlySpan<WebSocketEvent> events)
+    {
+        var written = _queue.Write(events, out var dropped);
+        if (dropped > 0)
+        {
+            _drops.Add(dropped);
+        }
+
+        return written;
     }
 
     private void Invoke(Action<WebSocketEvent> handler, WebSocketEvent evt)

@@ -1,0 +1,308 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Tasks.Sources;
+
+namespace EventManager.Listeners;
+
+/// <summary>
+/// A listener's bounded queue: one writer (the dispatcher) and one reader at a time, with <see cref="OverflowPolicy"/> applied
+/// when it is full. Unlike a bounded <see cref="System.Threading.Channels.Channel{T}"/>, both sides move many events under one
+/// lock (<see cref="Write"/>, <see cref="TryReadMany"/>), so with many listeners the dispatcher and the readers meet on the lock
+/// once per batch rather than once per event.
+/// </summary>
+/// <remarks>
+/// The lock guards the ring and the waiters' flags and is never held while anyone is woken, so a reader's continuation, which
+/// always runs on the thread pool, cannot run inside the dispatcher's write. Storage grows by doubling as the queue fills, up
+/// to the capacity, and is kept until the listener goes.
+/// </remarks>
+internal sealed class ListenerQueue : IValueTaskSource<bool>
+{
+    private const int InitialStorage = 16;
+
+    private readonly Lock _lock = new();
+    private readonly int _capacity;
+    private readonly OverflowPolicy _policy;
+
+    // Under _lock. The ring: _count events from _head, wrapping at the end of _items.
+    private WebSocketEvent?[] _items;
+    private int _head;
+    private int _count;
+    private bool _completed;
+
+    // The reader's wait, reused from one wait to the next. _readerWaiting is under _lock; whoever clears it completes _reader.
+    private ManualResetValueTaskSourceCore<bool> _reader = new() { RunContinuationsAsynchronously = true };
+    private bool _readerWaiting;
+    private CancellationToken _readerToken;
+    private CancellationTokenRegistration _readerRegistration;
+
+    // The writer's wait for room (OverflowPolicy.Wait only), under _lock; rare enough to allocate.
+    private TaskCompletionSource? _roomWaiter;
+
+    /// <summary>Creates an empty queue.</summary>
+    /// <param name="capacity">How many events it holds.</param>
+    /// <param name="policy">What a write to a full queue does.</param>
+    public ListenerQueue(int capacity, OverflowPolicy policy)
+    {
+        _capacity = capacity;
+        _policy = policy;
+        _items = new WebSocketEvent?[Math.Min(capacity, InitialStorage)];
+    }
+
+    /// <summary>Events queued now; read without the lock, so a moment old.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>
+    /// On the writer: queues <paramref name="events"/> in order. A full drop-policy queue drops its oldest or the newest one
+    /// for each event over; a full <see cref="OverflowPolicy.Wait"/> queue stops there. A completed queue takes everything and
+    /// keeps nothing, without counting it as dropped: the listener is gone.
+    /// </summary>
+    /// <param name="events">The events, oldest first.</param>
+    /// <param name="dropped">How many events the overflow policy dropped, for the caller to report outside the lock.</param>
+    /// <returns>How many of <paramref name="events"/> were taken; fewer than all only for a full Wait queue.</returns>
+    public int Write(ReadOnlySpan<WebSocketEvent> events, out int dropped)
+    {
+        dropped = 0;
+        var taken = 0;
+        var wake = false;
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                return events.Length;
+            }
+
+            for (; taken < events.Length; taken++)
+            {
+                if (_count == _capacity)
+                {
+                    if (_policy == OverflowPolicy.Wait)
+                    {
+                        break;
+                    }
+
+                    dropped++;
+                    if (_policy == OverflowPolicy.DropNewest)
+                    {
+                        continue;
+                    }
+
+                    _items[_head] = null;
+                    _head = Next(_head);
+                    _count--;
+                }
+
+                Append(events[taken]);
+            }
+
+            if (_readerWaiting && _count > 0)
+            {
+                _readerWaiting = false;
+                wake = true;
+            }
+        }
+
+        if (wake)
+        {
+            WakeReader(true);
+        }
+
+        return taken;
+    }
+
+    /// <summary>
+    /// On the writer of a <see cref="OverflowPolicy.Wait"/> queue: waits until there is room or the queue is completed.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when a write may go on.</returns>
+    public Task WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_completed || _count < _capacity)
+            {
+                return Task.CompletedTask;
+            }
+
+            _roomWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _roomWaiter.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>On the reader: takes the oldest event, if any.</summary>
+    /// <param name="evt">The event.</param>
+    /// <returns>Whether one was taken.</returns>
+    public bool TryRead([MaybeNullWhen(false)] out WebSocketEvent evt)
+    {
+        evt = null;
+        return TryReadMany(new Span<WebSocketEvent>(ref evt!)) == 1;
+    }
+
+    /// <summary>On the reader: takes as many of the oldest events as fit in <paramref name="destination"/>.</summary>
+    /// <param name="destination">Where the events go, oldest first.</param>
+    /// <returns>How many were taken.</returns>
+    public int TryReadMany(Span<WebSocketEvent> destination)
+    {
+        TaskCompletionSource? room = null;
+        int read;
+        lock (_lock)
+        {
+            read = Math.Min(destination.Length, _count);
+            for (var i = 0; i < read; i++)
+            {
+                destination[i] = _items[_head]!;
+                _items[_head] = null;
+                _head = Next(_head);
+            }
+
+            _count -= read;
+            if (read > 0 && _roomWaiter is not null)
+            {
+                (room, _roomWaiter) = (_roomWaiter, null);
+            }
+        }
+
+        room?.TrySetResult();
+        return read;
+    }
+
+    /// <summary>Takes every queued event and lets go of it.</summary>
+    /// <returns>How many there were.</returns>
+    public int Clear()
+    {
+        TaskCompletionSource? room;
+        int cleared;
+        lock (_lock)
+        {
+            cleared = _count;
+            Array.Clear(_items);
+            (_head, _count) = (0, 0);
+            (room, _roomWaiter) = (_roomWaiter, null);
+        }
+
+        room?.TrySetResult();
+        return cleared;
+    }
+
+    /// <summary>
+    /// On the reader: waits until an event is queued (<see langword="true"/>) or the queue is completed and empty
+    /// (<see langword="false"/>). Waiting with a token that cannot be cancelled allocates nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>Whether an event may be read.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        lock (_lock)
+        {
+            if (_count > 0)
+            {
+                return new ValueTask<bool>(true);
+            }
+
+            if (_completed)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (_readerWaiting)
+            {
+                throw new InvalidOperationException("The queue has one reader at a time.");
+            }
+
+            _reader.Reset();
+            _readerWaiting = true;
+            _readerToken = cancellationToken;
+        }
+
+        // Registered outside the lock: a token cancelled meanwhile runs the callback here, and it takes the lock.
+        if (cancellationToken.CanBeCanceled)
+        {
+            _readerRegistration = cancellationToken.UnsafeRegister(static s => ((ListenerQueue)s!).CancelRead(), this);
+        }
+
+        return new ValueTask<bool>(this, _reader.Version);
+    }
+
+    /// <summary>No more events will be written; a waiting reader or writer is woken. Returns whether this call completed it.</summary>
+    public bool Complete()
+    {
+        bool wake;
+        bool more;
+        TaskCompletionSource? room;
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                return false;
+            }
+
+            _completed = true;
+            wake = _readerWaiting;
+            _readerWaiting = false;
+            more = _count > 0;
+            (room, _roomWaiter) = (_roomWaiter, null);
+        }
+
+        room?.TrySetResult();
+        if (wake)
+        {
+            WakeReader(more);
+        }
+
+        return true;
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token)
+    {
+        // The wait is over: its registration goes before the next wait can be armed. Disposing waits for a callback under
+        // way, which then finds nothing to cancel.
+        _readerRegistration.Dispose();
+        _readerRegistration = default;
+        return _reader.GetResult(token);
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _reader.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _reader.OnCompleted(continuation, state, token, flags);
+
+    private void CancelRead()
+    {
+        lock (_lock)
+        {
+            if (!_readerWaiting)
+            {
+                return;
+            }
+
+            _readerWaiting = false;
+        }
+
+        _reader.SetException(new OperationCanceledException(_readerToken));
+    }
+
+    private void WakeReader(bool result) => _reader.SetResult(result);
+
+    /// <summary>Under the lock, with room: adds one event at the tail, growing the storage when it is full.</summary>
+    private void Append(WebSocketEvent evt)
+    {
+        if (_count == _items.Length)
+        {
+            var larger = new WebSocketEvent?[(int)Math.Min((long)_items.Length * 2, _capacity)];
+            var firstPart = _items.Length - _head;
+            Array.Copy(_items, _head, larger, 0, firstPart);
+            Array.Copy(_items, 0, larger, firstPart, _head);
+            (_items, _head) = (larger, 0);
+        }
+
+        var tail = _head + _count;
+        _items[tail < _items.Length ? tail : tail - _items.Length] = evt;
+        _count++;
+    }
+
+    private int Next(int index) => index + 1 == _items.Length ? 0 : index + 1;
+}

@@ -6,7 +6,7 @@ namespace EventManager;
 /// <summary>The dispatcher: one loop that stamps each event, keeps it in the history and hands it to every listener.</summary>
 public sealed partial class WebSocketEventManager
 {
-    private const int DispatchBatchSize = Listener.BatchSize;
+    private const int DispatchBatchSize = 64;
     private const int YieldAfterEvents = 1024;
 
     private async Task DispatchAsync()
@@ -19,7 +19,6 @@ public sealed partial class WebSocketEventManager
         var batch = new WebSocketEvent[DispatchBatchSize];
         var count = 0;
         var handed = 0;
-        Listener[] listeners = [];
         try
         {
             // No token here: a cancellable wait cannot reuse the channel's waiter and would allocate on every wake-up.
@@ -35,28 +34,18 @@ public sealed partial class WebSocketEventManager
                         break;
                     }
 
-                    // Most listeners are given the batch's events in one hand-over after it (Listener.TryEnqueue), so an event
-                    // counts as dispatched once that is done.
-                    listeners = Record(batch.AsSpan(0, count));
+                    var listeners = Record(batch.AsSpan(0, count));
                     for (handed = 0; handed < count && !token.IsCancellationRequested; handed++)
                     {
                         var evt = batch[handed];
+                        Volatile.Write(ref _dispatched, evt.Sequence);
                         foreach (var listener in listeners)
                         {
                             if (listener.Accepts(evt) && !listener.TryEnqueue(evt))
                             {
-                                // The others get what they were given before this one holds everyone back.
-                                Flush(listeners);
-                                Volatile.Write(ref _dispatched, evt.Sequence);
                                 await listener.EnqueueAsync(evt, token).ConfigureAwait(false);
                             }
                         }
-                    }
-
-                    Flush(listeners);
-                    if (handed > 0)
-                    {
-                        Volatile.Write(ref _dispatched, batch[handed - 1].Sequence);
                     }
 
                     sinceWait += count;
@@ -84,7 +73,6 @@ public sealed partial class WebSocketEventManager
         }
         finally
         {
-            Flush(listeners);
             DropUnhanded(batch, ref count, handed);
             while (reader.TryRead(out _))
             {
@@ -98,15 +86,6 @@ public sealed partial class WebSocketEventManager
                     listener.Complete();
                 }
             }
-        }
-    }
-
-    /// <summary>On the dispatcher: hands each listener the events staged for it in this batch.</summary>
-    private static void Flush(Listener[] listeners)
-    {
-        foreach (var listener in listeners)
-        {
-            listener.Flush();
         }
     }
 

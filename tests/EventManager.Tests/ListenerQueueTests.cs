@@ -119,6 +119,38 @@ public class ListenerQueueTests
     }
 
     [Test]
+    public async Task WaitToReadAsync_AgainWhileAWaitIsPending_BothAreWokenByTheNextEvent()
+    {
+        var queue = new ListenerQueue(4, OverflowPolicy.DropOldest);
+        var givenUpOn = queue.WaitToReadAsync(CancellationToken.None).AsTask();
+        var again = queue.WaitToReadAsync(CancellationToken.None).AsTask();
+        Assert.That(again.IsCompleted, Is.False, "nothing is queued yet");
+
+        queue.Write(Numbered(1), out _);
+
+        Assert.That(await Eventually.Within(Task.WhenAll(givenUpOn, again), "both waits are woken"), Is.EqualTo(new[] { true, true }));
+    }
+
+    [Test]
+    public async Task WaitToReadAsync_TokenOfAWaitNeverAwaitedCancelled_LeavesTheNextWaitAlone()
+    {
+        var queue = new ListenerQueue(4, OverflowPolicy.DropOldest);
+        using var first = new CancellationTokenSource();
+#pragma warning disable CA2012 // The point: a wait given up on without its result ever being asked for.
+        _ = queue.WaitToReadAsync(first.Token);
+#pragma warning restore CA2012
+        queue.Write(Numbered(1), out _);
+        queue.TryRead(out _);
+        var next = queue.WaitToReadAsync(CancellationToken.None).AsTask();
+
+        await first.CancelAsync();
+
+        Assert.That(next.IsCompleted, Is.False, "the first wait's token is not the next wait's");
+        queue.Write(Numbered(1), out _);
+        Assert.That(await Eventually.Within(next, "the next wait is woken"), Is.True);
+    }
+
+    [Test]
     public async Task WaitForRoomAsync_FullUntilTheReaderTakes_CompletesWhenRoomIsMade()
     {
         var queue = new ListenerQueue(2, OverflowPolicy.Wait);

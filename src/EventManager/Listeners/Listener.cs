@@ -14,9 +14,6 @@ internal sealed class Listener
     private const int Running = 1;
     private const int Removed = 2;
 
-    /// <summary>The most events the dispatcher stages for one listener before handing them over.</summary>
-    public const int BatchSize = 64;
-
     private readonly ListenerQueue _queue;
     private readonly Action<WebSocketEvent>? _syncHandler;
     private readonly Func<WebSocketEvent, CancellationToken, ValueTask>? _asyncHandler;
@@ -28,10 +25,6 @@ internal sealed class Listener
     private readonly DropReporter _drops;
     private PaddedCounter _loop;
     private long _errors;
-
-    // Owned by the dispatcher: events accepted since the last Flush, for a listener whose queue never makes it wait.
-    private WebSocketEvent[]? _staged;
-    private int _stagedCount;
 
     public Listener(
         long id,
@@ -97,39 +90,8 @@ internal sealed class Listener
         }
     }
 
-    /// <summary>
-    /// Runs on the dispatcher, for an event this listener accepts. A drop-policy listener stages it until <see cref="Flush"/>,
-    /// so its queue is locked once per dispatched batch rather than once per event; a <see cref="OverflowPolicy.Wait"/> one
-    /// queues it at once. False only when a Wait queue is full: then call <see cref="EnqueueAsync"/>.
-    /// </summary>
-    public bool TryEnqueue(WebSocketEvent evt)
-    {
-        if (_policy != OverflowPolicy.Wait)
-        {
-            (_staged ??= new WebSocketEvent[BatchSize])[_stagedCount++] = evt;
-            if (_stagedCount == BatchSize)
-            {
-                Flush();
-            }
-
-            return true;
-        }
-
-        return Write(new ReadOnlySpan<WebSocketEvent>(ref evt)) == 1;
-    }
-
-    /// <summary>Runs on the dispatcher: hands the staged events to the queue, applying its overflow policy.</summary>
-    public void Flush()
-    {
-        if (_stagedCount == 0)
-        {
-            return;
-        }
-
-        Write(_staged.AsSpan(0, _stagedCount));
-        Array.Clear(_staged!, 0, _stagedCount);
-        _stagedCount = 0;
-    }
+    /// <summary>Runs on the dispatcher. False only when a <see cref="OverflowPolicy.Wait"/> queue is full.</summary>
+    public bool TryEnqueue(WebSocketEvent evt) => Write(new ReadOnlySpan<WebSocketEvent>(ref evt)) == 1;
 
     /// <summary>Runs on the dispatcher: waits for room in a <see cref="OverflowPolicy.Wait"/> queue, or for the listener to go.</summary>
     public async ValueTask EnqueueAsync(WebSocketEvent evt, CancellationToken cancellationToken)

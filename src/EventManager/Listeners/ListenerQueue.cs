@@ -5,14 +5,14 @@ namespace EventManager.Listeners;
 
 /// <summary>
 /// A listener's bounded queue: one writer (the dispatcher) and one reader at a time, with <see cref="OverflowPolicy"/> applied
-/// when it is full. Unlike a bounded <see cref="System.Threading.Channels.Channel{T}"/>, both sides move many events under one
-/// lock (<see cref="Write"/>, <see cref="TryReadMany"/>), so with many listeners the dispatcher and the readers meet on the lock
+/// when it is full. Unlike a bounded <see cref="System.Threading.Channels.Channel{T}"/>, a reader can take many events under one
+/// acquisition of the lock (<see cref="TryReadMany"/>), so with many listeners their readers meet the dispatcher on the lock
 /// once per batch rather than once per event.
 /// </summary>
 /// <remarks>
-/// The lock guards the ring and the waiters' flags and is never held while anyone is woken, so a reader's continuation, which
-/// always runs on the thread pool, cannot run inside the dispatcher's write. Storage grows by doubling as the queue fills, up
-/// to the capacity, and is kept until the listener goes.
+/// The lock guards the ring and the waits. Waits are completed under it, which only queues their continuations: they always
+/// run on the thread pool, never inside the dispatcher's write, and a wait cannot be armed again while it is being completed.
+/// Storage grows by doubling as the queue fills, up to the capacity, and is kept until the listener goes.
 /// </remarks>
 internal sealed class ListenerQueue : IValueTaskSource<bool>
 {
@@ -28,11 +28,17 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
     private int _count;
     private bool _completed;
 
-    // The reader's wait, reused from one wait to the next. _readerWaiting is under _lock; whoever clears it completes _reader.
+    // Under _lock. The reader's wait, reused from one wait to the next; whoever clears _readerWaiting completes _reader.
     private ManualResetValueTaskSourceCore<bool> _reader = new() { RunContinuationsAsynchronously = true };
     private bool _readerWaiting;
     private CancellationToken _readerToken;
+
+    // Owned by the reader: the registration of its wait's token, disposed before the next wait is armed.
     private CancellationTokenRegistration _readerRegistration;
+
+    // Under _lock. Waits begun while the reader's own wait was still pending (a consumer that stopped waiting on a wait without
+    // cancelling it, and waits again): they share one task, so abandoned waits cannot pile up.
+    private TaskCompletionSource<bool>? _laterWaits;
 
     // The writer's wait for room (OverflowPolicy.Wait only), under _lock; rare enough to allocate.
     private TaskCompletionSource? _roomWaiter;
@@ -62,7 +68,6 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
     {
         dropped = 0;
         var taken = 0;
-        var wake = false;
         lock (_lock)
         {
             if (_completed)
@@ -93,16 +98,10 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
                 Append(events[taken]);
             }
 
-            if (_readerWaiting && _count > 0)
+            if (_count > 0)
             {
-                _readerWaiting = false;
-                wake = true;
+                WakeReaders(true);
             }
-        }
-
-        if (wake)
-        {
-            WakeReader(true);
         }
 
         return taken;
@@ -198,19 +197,21 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
 
         lock (_lock)
         {
-            if (_count > 0)
+            if (TryAnswerLocked(cancellationToken, out var answer))
             {
-                return new ValueTask<bool>(true);
+                return answer;
             }
+        }
 
-            if (_completed)
+        // The reader's own wait is over, but one whose result was never asked for (given up on) leaves its registration
+        // behind: its token must not cancel the wait armed next. Disposed outside the lock, which its callback takes.
+        _readerRegistration.Dispose();
+        _readerRegistration = default;
+        lock (_lock)
+        {
+            if (TryAnswerLocked(cancellationToken, out var answer))
             {
-                return new ValueTask<bool>(false);
-            }
-
-            if (_readerWaiting)
-            {
-                throw new InvalidOperationException("The queue has one reader at a time.");
+                return answer;
             }
 
             _reader.Reset();
@@ -230,8 +231,6 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
     /// <summary>No more events will be written; a waiting reader or writer is woken. Returns whether this call completed it.</summary>
     public bool Complete()
     {
-        bool wake;
-        bool more;
         TaskCompletionSource? room;
         lock (_lock)
         {
@@ -241,25 +240,23 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
             }
 
             _completed = true;
-            wake = _readerWaiting;
-            _readerWaiting = false;
-            more = _count > 0;
+            WakeReaders(_count > 0);
             (room, _roomWaiter) = (_roomWaiter, null);
         }
 
         room?.TrySetResult();
-        if (wake)
-        {
-            WakeReader(more);
-        }
-
         return true;
     }
 
     bool IValueTaskSource<bool>.GetResult(short token)
     {
         // The wait is over: its registration goes before the next wait can be armed. Disposing waits for a callback under
-        // way, which then finds nothing to cancel.
+        // way, which then finds nothing to cancel. A result asked for with another wait's token is refused before that.
+        if (token != _reader.Version)
+        {
+            throw new InvalidOperationException("This wait is over; a ValueTask can be awaited only once.");
+        }
+
         _readerRegistration.Dispose();
         _readerRegistration = default;
         return _reader.GetResult(token);
@@ -274,18 +271,52 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
     {
         lock (_lock)
         {
-            if (!_readerWaiting)
+            if (_readerWaiting)
             {
-                return;
+                _readerWaiting = false;
+                _reader.SetException(new OperationCanceledException(_readerToken));
             }
-
-            _readerWaiting = false;
         }
-
-        _reader.SetException(new OperationCanceledException(_readerToken));
     }
 
-    private void WakeReader(bool result) => _reader.SetResult(result);
+    /// <summary>
+    /// Under the lock: answers a wait without arming the reader's own: at once when an event is queued or the queue is
+    /// completed, or with the task shared by later waits while the reader's own is still pending.
+    /// </summary>
+    private bool TryAnswerLocked(CancellationToken cancellationToken, out ValueTask<bool> answer)
+    {
+        if (_count > 0 || _completed)
+        {
+            answer = new ValueTask<bool>(_count > 0);
+            return true;
+        }
+
+        if (_readerWaiting)
+        {
+            _laterWaits ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            answer = new ValueTask<bool>(_laterWaits.Task.WaitAsync(cancellationToken));
+            return true;
+        }
+
+        answer = default;
+        return false;
+    }
+
+    /// <summary>Under the lock: completes every wait with <paramref name="result"/>.</summary>
+    private void WakeReaders(bool result)
+    {
+        if (_readerWaiting)
+        {
+            _readerWaiting = false;
+            _reader.SetResult(result);
+        }
+
+        if (_laterWaits is { } later)
+        {
+            _laterWaits = null;
+            later.SetResult(result);
+        }
+    }
 
     /// <summary>Under the lock, with room: adds one event at the tail, growing the storage when it is full.</summary>
     private void Append(WebSocketEvent evt)

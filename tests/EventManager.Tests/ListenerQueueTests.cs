@@ -151,6 +151,22 @@ public class ListenerQueueTests
     }
 
     [Test]
+    public async Task GetResult_AWaitsTokenAfterTheNextWaitIsArmed_IsRefusedAndLeavesTheNextWaitCancellable()
+    {
+        var queue = new ListenerQueue(4, OverflowPolicy.DropOldest);
+        var givenUpOn = queue.WaitToReadAsync(CancellationToken.None);
+        queue.Write(Numbered(1), out _);
+        queue.TryRead(out _);
+        using var cancel = new CancellationTokenSource();
+        var next = queue.WaitToReadAsync(cancel.Token).AsTask();
+
+        Assert.That(() => givenUpOn.GetAwaiter().GetResult(), Throws.InvalidOperationException);
+        await cancel.CancelAsync();
+
+        Assert.That(async () => await next.WaitAsync(Eventually.DefaultTimeout), Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
     public async Task WaitForRoomAsync_FullUntilTheReaderTakes_CompletesWhenRoomIsMade()
     {
         var queue = new ListenerQueue(2, OverflowPolicy.Wait);

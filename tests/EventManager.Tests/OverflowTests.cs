@@ -89,32 +89,6 @@ public class OverflowTests
     }
 
     [Test]
-    public async Task Listener_WaitPolicyFullMidBatch_OthersGetWhatWasHandedBeforeItWhileTheDispatcherWaits()
-    {
-        await using var manager = new WebSocketEventManager();
-        var other = new ConcurrentQueue<long>();
-        manager.AddListener(e => other.Enqueue(e.Sequence));
-        var (_, gate, _, entered) = Blocked(manager, new ListenerOptions { Capacity = 1, OverflowPolicy = OverflowPolicy.Wait });
-        try
-        {
-            manager.Publish(Events.Custom());
-            await Eventually.Within(entered.Task, "the slow handler is stuck");
-            for (var i = 0; i < 5; i++)
-            {
-                manager.Publish(Events.Custom());
-            }
-
-            await Eventually.Until(() => manager.GetMetrics().Dispatched == 3, "the dispatcher waits on the full queue");
-            await Eventually.Until(() => other.Count == 3, "the other listener has every event up to the one waited on");
-            Assert.That(other, Is.EqualTo(new long[] { 1, 2, 3 }));
-        }
-        finally
-        {
-            gate.Set();
-        }
-    }
-
-    [Test]
     public async Task Ingress_WaitPolicyFull_TryPublishReturnsFalseAndPublishAsyncWaits()
     {
         await using var manager = new WebSocketEventManager(new EventManagerOptions { IngressCapacity = 2 });

@@ -87,8 +87,8 @@ public sealed class EventSubscription : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Takes as many events as are queued, up to the length of <paramref name="destination"/>, without waiting. Reading a batch
-    /// at a time meets the dispatcher once per batch instead of once per event.
+    /// Takes as many events as are queued, up to the length of <paramref name="destination"/>, without waiting: one acquisition
+    /// of the queue's lock for them all, where <see cref="TryRead"/> takes it once per event.
     /// </summary>
     /// <param name="destination">Where the events go, oldest first.</param>
     /// <returns>How many were taken; 0 also once the subscription has ended.</returns>

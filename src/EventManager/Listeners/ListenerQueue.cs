@@ -1,18 +1,20 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Sources;
 
 namespace EventManager.Listeners;
 
 /// <summary>
 /// A listener's bounded queue: one writer (the dispatcher) and one reader at a time, with <see cref="OverflowPolicy"/> applied
-/// when it is full. Unlike a bounded <see cref="System.Threading.Channels.Channel{T}"/>, a reader can take many events under one
-/// acquisition of the lock (<see cref="TryReadMany"/>), so with many listeners their readers meet the dispatcher on the lock
-/// once per batch rather than once per event.
+/// when it is full. Unlike a bounded <see cref="System.Threading.Channels.Channel{T}"/>, a pull reader can take many events under
+/// one acquisition of the lock (<see cref="TryReadMany"/>), so with many socket clients their send loops meet the dispatcher,
+/// which writes one event at a time, on each queue's lock once per frame rather than once per event.
 /// </summary>
 /// <remarks>
-/// The lock guards the ring and the waits. Waits are completed under it, which only queues their continuations: they always
-/// run on the thread pool, never inside the dispatcher's write, and a wait cannot be armed again while it is being completed.
-/// Storage grows by doubling as the queue fills, up to the capacity, and is kept until the listener goes.
+/// The lock guards the ring, the waits and the reader's cancellation registration. Waits are completed under it, which only
+/// queues their continuations: every awaiter of this queue uses <c>ConfigureAwait(false)</c>, so they run on the thread pool,
+/// never inside the dispatcher's write, and a wait cannot be armed again while it is being completed. Storage grows by
+/// doubling as the queue fills, up to the capacity, and is kept until the listener goes.
 /// </remarks>
 internal sealed class ListenerQueue : IValueTaskSource<bool>
 {
@@ -33,7 +35,8 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
     private bool _readerWaiting;
     private CancellationToken _readerToken;
 
-    // Owned by the reader: the registration of its wait's token, disposed before the next wait is armed.
+    // Under _lock: the registration of the reader's wait's token, taken out under the lock and disposed outside it (its
+    // callback takes the lock) when the wait's result is asked for or, for a wait given up on, before the next is armed.
     private CancellationTokenRegistration _readerRegistration;
 
     // Under _lock. Waits begun while the reader's own wait was still pending (a consumer that stopped waiting on a wait without
@@ -183,7 +186,8 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
 
     /// <summary>
     /// On the reader: waits until an event is queued (<see langword="true"/>) or the queue is completed and empty
-    /// (<see langword="false"/>). Waiting with a token that cannot be cancelled allocates nothing.
+    /// (<see langword="false"/>). Waiting with a token that cannot be cancelled allocates nothing, unless a wait is begun while
+    /// another is still pending (one given up on): the later ones share a task.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>Whether an event may be read.</returns>
@@ -195,18 +199,21 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
+        CancellationTokenRegistration stale;
         lock (_lock)
         {
             if (TryAnswerLocked(cancellationToken, out var answer))
             {
                 return answer;
             }
+
+            // The reader's own wait is over, but one whose result was never asked for (given up on) leaves its registration
+            // behind: its token must not cancel the wait armed next.
+            (stale, _readerRegistration) = (_readerRegistration, default);
         }
 
-        // The reader's own wait is over, but one whose result was never asked for (given up on) leaves its registration
-        // behind: its token must not cancel the wait armed next. Disposed outside the lock, which its callback takes.
-        _readerRegistration.Dispose();
-        _readerRegistration = default;
+        stale.Dispose();
+        short version;
         lock (_lock)
         {
             if (TryAnswerLocked(cancellationToken, out var answer))
@@ -217,15 +224,26 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
             _reader.Reset();
             _readerWaiting = true;
             _readerToken = cancellationToken;
+            version = _reader.Version;
         }
 
-        // Registered outside the lock: a token cancelled meanwhile runs the callback here, and it takes the lock.
         if (cancellationToken.CanBeCanceled)
         {
-            _readerRegistration = cancellationToken.UnsafeRegister(static s => ((ListenerQueue)s!).CancelRead(), this);
+            // Registered outside the lock: a token cancelled meanwhile runs the callback here, and it takes the lock. Kept
+            // only while this wait is pending; a callback for another wait's token does nothing (CancelRead).
+            var registration = cancellationToken.UnsafeRegister(static (s, token) => ((ListenerQueue)s!).CancelRead(token), this);
+            lock (_lock)
+            {
+                if (_readerWaiting && _reader.Version == version)
+                {
+                    (registration, _readerRegistration) = (default, registration);
+                }
+            }
+
+            registration.Dispose();
         }
 
-        return new ValueTask<bool>(this, _reader.Version);
+        return new ValueTask<bool>(this, version);
     }
 
     /// <summary>No more events will be written; a waiting reader or writer is woken. Returns whether this call completed it.</summary>
@@ -250,16 +268,33 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
 
     bool IValueTaskSource<bool>.GetResult(short token)
     {
-        // The wait is over: its registration goes before the next wait can be armed. Disposing waits for a callback under
-        // way, which then finds nothing to cancel. A result asked for with another wait's token is refused before that.
-        if (token != _reader.Version)
+        // The wait is over: its registration goes, disposed outside the lock (disposing waits for a callback under way, which
+        // takes the lock and then finds nothing to cancel). Under the lock, a result asked for late, with a wait's token after
+        // the next wait was armed, is refused rather than read from a core being reset.
+        CancellationTokenRegistration registration;
+        bool result;
+        ExceptionDispatchInfo? failure = null;
+        lock (_lock)
         {
-            throw new InvalidOperationException("This wait is over; a ValueTask can be awaited only once.");
+            if (token != _reader.Version)
+            {
+                throw new InvalidOperationException("This wait is over; a ValueTask can be awaited only once.");
+            }
+
+            (registration, _readerRegistration) = (_readerRegistration, default);
+            try
+            {
+                result = _reader.GetResult(token);
+            }
+            catch (OperationCanceledException ex)
+            {
+                (result, failure) = (false, ExceptionDispatchInfo.Capture(ex));
+            }
         }
 
-        _readerRegistration.Dispose();
-        _readerRegistration = default;
-        return _reader.GetResult(token);
+        registration.Dispose();
+        failure?.Throw();
+        return result;
     }
 
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _reader.GetStatus(token);
@@ -267,11 +302,11 @@ internal sealed class ListenerQueue : IValueTaskSource<bool>
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _reader.OnCompleted(continuation, state, token, flags);
 
-    private void CancelRead()
+    private void CancelRead(CancellationToken token)
     {
         lock (_lock)
         {
-            if (_readerWaiting)
+            if (_readerWaiting && _readerToken == token)
             {
                 _readerWaiting = false;
                 _reader.SetException(new OperationCanceledException(_readerToken));

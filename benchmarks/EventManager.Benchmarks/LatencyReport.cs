@@ -36,11 +36,7 @@ internal static class LatencyReport
 
     private static async Task<long> ManagerAsync(int count, long[] due, LongHistogram histogram)
     {
-        var events = new WebSocketEvent[count];
-        for (var i = 0; i < count; i++)
-        {
-            events[i] = new AgentMessageEvent("agent_1", "CognitivePsychologist", "hello");
-        }
+        var events = ReadyEvents.Create(count);
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long received = 0;

@@ -86,14 +86,7 @@ public class ThroughputBenchmarks
 
     /// <summary>An event instance is published once, so every iteration gets new ones, made outside the measurement.</summary>
     [IterationSetup]
-    public void CreateEvents()
-    {
-        _events = new WebSocketEvent[Events];
-        for (var i = 0; i < Events; i++)
-        {
-            _events[i] = new AgentMessageEvent("agent_1", "CognitivePsychologist", "hello");
-        }
-    }
+    public void CreateEvents() => _events = ReadyEvents.Create(Events);
 
     [GlobalCleanup]
     public void Cleanup()

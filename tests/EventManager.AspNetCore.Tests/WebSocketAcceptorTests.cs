@@ -63,22 +63,7 @@ public sealed class WebSocketAcceptorTests
         await using var server = await EventServer.StartAsync(o => o.Broadcaster.SendTimeout = TimeSpan.FromSeconds(5), time);
         await using var client = await WsClient.ConnectAsync(server.WsUri("/ws/events?batch_window_ms=0"), read: false);
         await Eventually.Until(() => server.Broadcaster.ClientCount == 1, "the client is registered");
-        var payload = new string('p', 64 * 1024);
-
-        // More than both ends' socket buffers hold, so a send is left waiting for a client that never reads.
-        for (var i = 0; i < 400; i++)
-        {
-            server.Manager.Publish(CustomEvent.Create("big", new { payload }));
-        }
-
-        // The clock only moves here: a send is timed out by the clock, never by how long the test waits.
-        await Eventually.Until(
-            () =>
-            {
-                time.Advance(TimeSpan.FromSeconds(5));
-                return server.Broadcaster.ClientCount == 0;
-            },
-            "the stuck send was aborted");
+        await StuckClient.PublishUntilCutOffAsync(server.Manager, server.Broadcaster, time, TimeSpan.FromSeconds(5));
         Assert.That(server.Logs.Any(l => l.Message.Contains("a send took longer than the send timeout", StringComparison.Ordinal)), Is.True);
     }
 }

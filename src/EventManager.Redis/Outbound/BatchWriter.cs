@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using EventManager.Redis.Diagnostics;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -174,16 +173,13 @@ internal sealed class BatchWriter(RedisMirrorOptions options, MirrorConnection c
         try
         {
             var channel = connection.ChannelFor(evt);
-            return history is not null ? history.AppendAndPublishAsync(channel, Payload(evt), evt.EventId) : connection.PublishAsync(channel, Payload(evt));
+            return history is not null ? history.AppendAndPublishAsync(channel, evt.ToUtf8Json(), evt.EventId) : connection.PublishAsync(channel, evt.ToUtf8Json());
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             return Task.FromException<long>(ex);
         }
     }
-
-    /// <summary>The event's cached UTF-8 JSON, the same bytes every local socket sends, without a copy.</summary>
-    private static ReadOnlyMemory<byte> Payload(WebSocketEvent evt) => evt.ToUtf8Json();
 
     /// <summary>
     /// After an outage, holds the buffered events until as many clients are subscribed to the channel as received this

@@ -51,29 +51,22 @@ internal sealed class Utf8Scratch
     }
 
     /// <summary>Runs <paramref name="write"/> on this thread's writer and keeps what it wrote in a shared slab (<see cref="Utf8Slab"/>).</summary>
-    public static ReadOnlyMemory<byte> Keep<TState>(TState state, Action<Utf8JsonWriter, TState> write)
-    {
-        var scratch = Take();
-        try
-        {
-            write(scratch.Writer, state);
-            return Utf8Slab.Keep(scratch.Written);
-        }
-        finally
-        {
-            scratch.Return();
-        }
-    }
+    public static ReadOnlyMemory<byte> Keep<TState>(TState state, Action<Utf8JsonWriter, TState> write) =>
+        Write(state, write, static json => Utf8Slab.Keep(json));
 
     /// <summary>Runs <paramref name="write"/> on this thread's writer and returns what it wrote, as a new array.</summary>
     /// <remarks>A static lambda and a state struct keep the call free of allocations but the array itself.</remarks>
-    public static byte[] ToArray<TState>(TState state, Action<Utf8JsonWriter, TState> write)
+    public static byte[] ToArray<TState>(TState state, Action<Utf8JsonWriter, TState> write) =>
+        Write(state, write, static json => json.ToArray());
+
+    /// <summary>Runs <paramref name="write"/> on this thread's writer and hands what it wrote to <paramref name="keep"/>, which copies it.</summary>
+    private static TResult Write<TState, TResult>(TState state, Action<Utf8JsonWriter, TState> write, Func<ReadOnlySpan<byte>, TResult> keep)
     {
         var scratch = Take();
         try
         {
             write(scratch.Writer, state);
-            return scratch.Written.ToArray();
+            return keep(scratch.Written);
         }
         finally
         {
